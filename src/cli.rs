@@ -1,0 +1,114 @@
+//! Command-line definitions. Validation that clap can do (numbers, bucket
+//! sizes) happens here, so a bad argument is refused before any file is read.
+
+use clap::{Args, Parser, Subcommand};
+
+/// Triage for Wontopos API logs: what is failing, since when, and what one
+/// request shows, next to the API's documented fix.
+#[derive(Debug, Parser)]
+#[command(name = "wontopos-logs", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Count requests and failures: failure groups by error code and status,
+    /// and 429 / 5xx per time bucket.
+    ///
+    /// Several files are counted together; `-` reads stdin and `.gz` files are
+    /// decompressed. Blank lines are skipped; lines that are not JSON objects
+    /// are counted as malformed and never stop the count.
+    Summary(SummaryArgs),
+    /// Every log line one request wrote, in file order, and the documented
+    /// description and resolution of its error code.
+    ///
+    /// Exits with status 1 when no line carries the request id.
+    Show(ShowArgs),
+    /// The Wontopos API error catalog shipped with the tool: code, HTTP
+    /// status, category, description and resolution.
+    Codes(CodesArgs),
+    /// Write realistic synthetic traffic, deterministic per seed.
+    ///
+    /// Mostly 2xx with the everyday mix of 4xx, plus the incidents a triage
+    /// session looks for: a rate-limit storm from a few API keys that ignore
+    /// Retry-After, an upstream outage of 503/504 preceded by upstream warning
+    /// lines sharing the request id, a key whose quota runs out, and an
+    /// expired key.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// Log files to read (`-` for stdin; `.gz` files are decompressed).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Print the counts as one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Length of a trend bucket: 30s, 1m, 5m, 1h, 1d. Buckets are aligned to
+    /// the UTC epoch.
+    #[arg(long, default_value = "1m", value_parser = parse_bucket, value_name = "DURATION")]
+    pub bucket: i64,
+    /// Threads to read with (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256), value_name = "N")]
+    pub threads: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The request id to look up, for example req_6Q3D25VT4F5V37E3S3E28JT9.
+    pub request_id: String,
+    /// Log files to search (`-` for stdin; `.gz` files are decompressed).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Print the entries as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CodesArgs {
+    /// Print the catalog as a JSON list.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// File to write (overwritten).
+    #[arg(value_name = "OUT")]
+    pub out: std::path::PathBuf,
+    /// Number of HTTP requests to write (other lines come on top).
+    #[arg(long, value_name = "N")]
+    pub requests: u64,
+    /// Seed: the same seed writes the same file.
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    pub seed: u64,
+    /// Average requests per second outside incidents.
+    #[arg(long, default_value_t = 50.0, value_parser = parse_rate, value_name = "PER_SECOND")]
+    pub rate: f64,
+    /// Time of the first line (RFC 3339).
+    #[arg(long, default_value = "2026-11-24T12:00:00Z", value_parser = parse_start, value_name = "TIME")]
+    pub start: i64,
+    /// Also write the generator's own tally of what it wrote, as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub tally: Option<std::path::PathBuf>,
+}
+
+fn parse_bucket(s: &str) -> Result<i64, String> {
+    wontopos_logs::engine::time::parse_duration_secs(s)
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 10_000_000.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a rate: give requests per second, for example 50")),
+    }
+}
+
+fn parse_start(s: &str) -> Result<i64, String> {
+    wontopos_logs::engine::time::parse_rfc3339(s)
+        .ok_or_else(|| format!("'{s}' is not an RFC 3339 time such as 2026-11-24T12:00:00Z"))
+}

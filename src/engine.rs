@@ -1,0 +1,14 @@
+//! The engine: reading, parsing, counting and looking up Wontopos API logs.
+//! No terminal code lives here; the CLI and the TUI are views over it.
+
+pub mod catalog;
+pub mod generate;
+pub mod input;
+pub mod jsonout;
+pub mod line;
+pub mod lookup;
+pub mod record;
+pub mod sanitize;
+pub mod scan;
+pub mod stats;
+pub mod time;

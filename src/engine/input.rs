@@ -1,0 +1,115 @@
+//! Opening the sources a command names: files, gzip-compressed files and
+//! stdin (`-`), with errors that name the file and the problem.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum InputError {
+    #[error("{path}: no such file")]
+    NotFound { path: PathBuf },
+    #[error("{path}: is a directory, not a log file")]
+    IsDirectory { path: PathBuf },
+    #[error("{path}: permission denied")]
+    PermissionDenied { path: PathBuf },
+    #[error("{path}: file is empty")]
+    Empty { path: PathBuf },
+    #[error("{path}: not a regular file")]
+    NotRegular { path: PathBuf },
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+}
+
+impl InputError {
+    pub fn from_io(path: &Path, source: io::Error) -> Self {
+        let path = path.to_path_buf();
+        match source.kind() {
+            io::ErrorKind::NotFound => InputError::NotFound { path },
+            io::ErrorKind::PermissionDenied => InputError::PermissionDenied { path },
+            io::ErrorKind::IsADirectory => InputError::IsDirectory { path },
+            _ => InputError::Io { path, source },
+        }
+    }
+}
+
+/// A source as named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Source {
+    pub fn parse(arg: &str) -> Self {
+        if arg == "-" {
+            Source::Stdin
+        } else {
+            Source::File(PathBuf::from(arg))
+        }
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            Source::Stdin => "-".to_owned(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+
+    pub fn is_gzip(&self) -> bool {
+        matches!(self, Source::File(p) if p.extension().is_some_and(|e| e == "gz"))
+    }
+}
+
+/// An opened, non-empty regular file, checked the way a batch command needs.
+pub struct OpenFile {
+    pub file: File,
+    pub len: u64,
+}
+
+pub fn open_file(path: &Path) -> Result<OpenFile, InputError> {
+    let meta = std::fs::metadata(path).map_err(|e| InputError::from_io(path, e))?;
+    if meta.is_dir() {
+        return Err(InputError::IsDirectory { path: path.to_path_buf() });
+    }
+    let file = File::open(path).map_err(|e| InputError::from_io(path, e))?;
+    if !meta.is_file() {
+        // A FIFO or character device: readable as a stream, but its length means nothing.
+        return Ok(OpenFile { file, len: 0 });
+    }
+    if meta.len() == 0 {
+        return Err(InputError::Empty { path: path.to_path_buf() });
+    }
+    Ok(OpenFile { file, len: meta.len() })
+}
+
+/// Opens a source for reading from its start, decompressing `.gz`.
+pub fn open_stream(source: &Source) -> Result<Box<dyn Read + Send>, InputError> {
+    match source {
+        Source::Stdin => Ok(Box::new(io::stdin())),
+        Source::File(path) => {
+            let f = open_file(path)?;
+            if source.is_gzip() {
+                Ok(Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(
+                    256 * 1024,
+                    f.file,
+                ))))
+            } else {
+                Ok(Box::new(f.file))
+            }
+        }
+    }
+}
+
+/// Checks every source before any work starts, so a typo in the third
+/// file name fails at once instead of after reading the first two.
+pub fn check_sources(sources: &[Source]) -> Result<(), InputError> {
+    for s in sources {
+        if let Source::File(p) = s {
+            open_file(p)?;
+        }
+    }
+    Ok(())
+}

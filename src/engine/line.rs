@@ -1,0 +1,288 @@
+//! Splitting a byte stream into lines, in blocks, with a cap on line size.
+//!
+//! One splitter serves both batch reads and the follower: it owns a buffer,
+//! is filled from any `Read`, and hands out complete lines. What happens to
+//! an unterminated last line is the caller's choice (`finish` for a file
+//! that is done, nothing for a file that may still grow).
+
+use std::io::{self, Read};
+
+/// Lines up to this size are parsed like any other (the contract's 16 MiB).
+pub const MAX_LINE: usize = 16 * 1024 * 1024;
+const BLOCK: usize = 256 * 1024;
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// One line, without its `\n`.
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
+    /// 1-based line number in its source.
+    pub number: u64,
+    /// Byte offset of the line's first byte in its source.
+    pub offset: u64,
+    pub bytes: &'a [u8],
+    /// The line was longer than [`MAX_LINE`]; `bytes` holds only its head.
+    pub oversized: bool,
+}
+
+#[derive(Debug)]
+pub struct LineSplitter {
+    buf: Vec<u8>,
+    /// Unconsumed data is `buf[start..]`.
+    start: usize,
+    /// `buf[start..scanned]` is known to hold no `\n`.
+    scanned: usize,
+    next_number: u64,
+    /// Source offset of `buf[start]`.
+    offset: u64,
+    /// Inside an oversized line: drop bytes until its `\n`.
+    skipping: bool,
+    at_source_start: bool,
+    max_line: usize,
+}
+
+impl Default for LineSplitter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LineSplitter {
+    pub fn new() -> Self {
+        Self::starting_at(0, 1)
+    }
+
+    /// A splitter for a source read from `offset`, whose first line there is
+    /// line `number`. A byte-order mark is stripped only at offset 0.
+    pub fn starting_at(offset: u64, number: u64) -> Self {
+        LineSplitter {
+            buf: Vec::with_capacity(BLOCK),
+            start: 0,
+            scanned: 0,
+            next_number: number,
+            offset,
+            skipping: false,
+            at_source_start: offset == 0,
+            max_line: MAX_LINE,
+        }
+    }
+
+    #[cfg(test)]
+    fn with_max_line(mut self, max_line: usize) -> Self {
+        self.max_line = max_line;
+        self
+    }
+
+    /// Source offset just past the last byte handed out as a line.
+    pub fn consumed_offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Bytes held for an unterminated line.
+    pub fn pending(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    pub fn next_line_number(&self) -> u64 {
+        self.next_number
+    }
+
+    /// Reads one block from `r` into the buffer. Returns the bytes read (0 at EOF).
+    pub fn fill<R: Read + ?Sized>(&mut self, r: &mut R) -> io::Result<usize> {
+        if self.start > 0 && (self.start == self.buf.len() || self.buf.len() + BLOCK > self.buf.capacity()) {
+            self.buf.drain(..self.start);
+            self.scanned -= self.start;
+            self.start = 0;
+        }
+        let old_len = self.buf.len();
+        self.buf.resize(old_len + BLOCK, 0);
+        let n = loop {
+            match r.read(&mut self.buf[old_len..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.buf.truncate(old_len);
+                    return Err(e);
+                }
+            }
+        };
+        self.buf.truncate(old_len + n);
+        Ok(n)
+    }
+
+    /// Appends bytes that came from elsewhere (stdin chunks, tests).
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Hands every complete line in the buffer to `f`.
+    pub fn drain_lines(&mut self, mut f: impl FnMut(Line<'_>)) {
+        loop {
+            let hay = &self.buf[self.scanned..];
+            match memchr::memchr(b'\n', hay) {
+                Some(i) => {
+                    let end = self.scanned + i;
+                    if self.skipping {
+                        self.skipping = false;
+                    } else if end - self.start > self.max_line {
+                        self.emit(self.start, self.start + self.max_line, true, &mut f);
+                    } else {
+                        self.emit(self.start, end, false, &mut f);
+                    }
+                    self.next_number += 1;
+                    self.offset += (end + 1 - self.start) as u64;
+                    self.start = end + 1;
+                    self.scanned = self.start;
+                }
+                None => {
+                    self.scanned = self.buf.len();
+                    let held = self.buf.len() - self.start;
+                    if held > self.max_line {
+                        if !self.skipping {
+                            // Reported once, at its head; the rest is dropped
+                            // as it arrives so memory stays bounded.
+                            self.emit(self.start, self.start + self.max_line.min(held), true, &mut f);
+                            self.skipping = true;
+                        }
+                        self.offset += held as u64;
+                        self.start = self.buf.len();
+                        self.scanned = self.start;
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Ends the source: an unterminated last line counts as a line.
+    pub fn finish(&mut self, mut f: impl FnMut(Line<'_>)) {
+        self.drain_lines(&mut f);
+        if self.start < self.buf.len() && !self.skipping {
+            self.emit(self.start, self.buf.len(), false, &mut f);
+            self.next_number += 1;
+        }
+        self.offset += (self.buf.len() - self.start) as u64;
+        self.buf.clear();
+        self.start = 0;
+        self.scanned = 0;
+        self.skipping = false;
+    }
+
+    /// Drops a held partial line (after a truncation or rotation) and
+    /// returns it, so the caller can report it rather than lose it silently.
+    pub fn take_pending(&mut self) -> Vec<u8> {
+        let rest = self.buf[self.start..].to_vec();
+        self.buf.clear();
+        self.start = 0;
+        self.scanned = 0;
+        self.skipping = false;
+        rest
+    }
+
+    fn emit(&mut self, from: usize, to: usize, oversized: bool, f: &mut impl FnMut(Line<'_>)) {
+        let mut bytes = &self.buf[from..to];
+        let mut offset = self.offset;
+        if self.at_source_start {
+            self.at_source_start = false;
+            if let Some(rest) = bytes.strip_prefix(BOM) {
+                bytes = rest;
+                offset += BOM.len() as u64;
+            }
+        }
+        f(Line { number: self.next_number, offset, bytes, oversized });
+    }
+}
+
+/// Reads a whole finished source, line by line.
+pub fn read_lines<R: Read + ?Sized>(r: &mut R, mut f: impl FnMut(Line<'_>)) -> io::Result<()> {
+    let mut splitter = LineSplitter::new();
+    while splitter.fill(r)? > 0 {
+        splitter.drain_lines(&mut f);
+    }
+    splitter.finish(&mut f);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(input: &[u8], max: usize, chunk: usize) -> Vec<(u64, u64, Vec<u8>, bool)> {
+        let mut s = LineSplitter::new().with_max_line(max);
+        let mut out = Vec::new();
+        for piece in input.chunks(chunk.max(1)) {
+            s.push(piece);
+            s.drain_lines(|l| out.push((l.number, l.offset, l.bytes.to_vec(), l.oversized)));
+        }
+        s.finish(|l| out.push((l.number, l.offset, l.bytes.to_vec(), l.oversized)));
+        out
+    }
+
+    #[test]
+    fn splits_and_numbers_lines() {
+        for chunk in [1, 2, 3, 100] {
+            let got = collect(b"a\n\nbc\nd", 100, chunk);
+            assert_eq!(
+                got,
+                vec![
+                    (1, 0, b"a".to_vec(), false),
+                    (2, 2, b"".to_vec(), false),
+                    (3, 3, b"bc".to_vec(), false),
+                    (4, 6, b"d".to_vec(), false)
+                ],
+                "chunk {chunk}"
+            );
+        }
+    }
+
+    #[test]
+    fn strips_bom_only_at_source_start() {
+        let got = collect(b"\xEF\xBB\xBF{}\n\xEF\xBB\xBF{}\n", 100, 2);
+        assert_eq!(got[0].2, b"{}");
+        assert_eq!(got[0].1, 3);
+        assert_eq!(got[1].2, b"\xEF\xBB\xBF{}");
+    }
+
+    #[test]
+    fn oversized_line_reported_once_and_skipped() {
+        let mut input = b"ok\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 50));
+        input.extend_from_slice(b"\nafter\n");
+        for chunk in [1, 7, 1000] {
+            let got = collect(&input, 10, chunk);
+            assert_eq!(got.len(), 3, "chunk {chunk}: {got:?}");
+            assert!(got[1].3 && got[1].0 == 2 && got[1].1 == 3);
+            assert_eq!((got[2].0, got[2].1, got[2].2.as_slice()), (3, 54, &b"after"[..]));
+        }
+    }
+
+    #[test]
+    fn holds_unterminated_line_until_finish() {
+        let mut s = LineSplitter::new();
+        s.push(b"{\"a\":");
+        let mut n = 0;
+        s.drain_lines(|_| n += 1);
+        assert_eq!((n, s.pending()), (0, 5));
+        s.push(b"1}\n");
+        s.drain_lines(|l| {
+            assert_eq!(l.bytes, b"{\"a\":1}");
+            n += 1;
+        });
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn reads_from_a_reader_in_blocks() {
+        let mut data = Vec::new();
+        for i in 0..100_000 {
+            data.extend_from_slice(format!("line {i}\n").as_bytes());
+        }
+        let mut count = 0u64;
+        let mut last = 0;
+        read_lines(&mut data.as_slice(), |l| {
+            count += 1;
+            last = l.number;
+        })
+        .unwrap();
+        assert_eq!((count, last), (100_000, 100_000));
+    }
+}

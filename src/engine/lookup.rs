@@ -1,0 +1,193 @@
+//! Finding every line one request wrote: a byte search for the id over
+//! whole blocks first, so only the few lines that mention it are parsed.
+
+use std::io::Read;
+
+use memchr::memmem;
+use serde_json::Value;
+
+use super::input::{self, InputError, Source};
+use super::line::MAX_LINE;
+use super::record::{self, Parsed, Record};
+
+const BLOCK: usize = 1024 * 1024;
+
+/// One line carrying the request id.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub source: String,
+    /// 1-based line number in its source.
+    pub line: u64,
+    /// Byte offset of the line in its source (uncompressed).
+    pub offset: u64,
+    pub record: Record<'static>,
+    /// The whole line as a JSON object, in its key order.
+    pub value: Value,
+}
+
+/// Every record whose request id is `id`, in source order, then line order.
+pub fn find_request(sources: &[Source], id: &str) -> Result<Vec<Entry>, InputError> {
+    let mut out = Vec::new();
+    if id.is_empty() {
+        return Ok(out);
+    }
+    for source in sources {
+        let mut r = input::open_stream(source)?;
+        let name = source.name();
+        scan_for(&mut r, id.as_bytes(), |line_no, offset, bytes| {
+            if let Some(entry) = entry_if_match(&name, line_no, offset, bytes, id) {
+                out.push(entry);
+            }
+        })
+        .map_err(|e| InputError::from_io(std::path::Path::new(&name), e))?;
+    }
+    Ok(out)
+}
+
+fn entry_if_match(source: &str, line: u64, offset: u64, raw: &[u8], id: &str) -> Option<Entry> {
+    let raw = if line == 1 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
+    let trimmed = record::trim_line(raw)?;
+    let Parsed::Event(rec) = record::parse_line(trimmed) else { return None };
+    if rec.request_id.as_deref() != Some(id) {
+        return None;
+    }
+    let text = String::from_utf8_lossy(trimmed);
+    let value = serde_json::from_str::<Value>(&text).ok()?;
+    Some(Entry { source: source.to_owned(), line, offset, record: rec.into_owned(), value })
+}
+
+fn count_newlines(b: &[u8]) -> u64 {
+    b.iter().filter(|&&c| c == b'\n').count() as u64
+}
+
+/// Calls `f(line_number, offset, line)` for each line containing `needle`.
+fn scan_for<R: Read + ?Sized>(
+    r: &mut R,
+    needle: &[u8],
+    mut f: impl FnMut(u64, u64, &[u8]),
+) -> std::io::Result<()> {
+    let finder = memmem::Finder::new(needle);
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK * 2);
+    // Lines before `buf[0]`, and the source offset of `buf[0]`.
+    let mut lines_before = 0u64;
+    let mut base_offset = 0u64;
+    let mut skipping_long_line = false;
+    let mut eof = false;
+    while !eof {
+        let old = buf.len();
+        buf.resize(old + BLOCK, 0);
+        let n = loop {
+            match r.read(&mut buf[old..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        };
+        buf.truncate(old + n);
+        eof = n == 0;
+        let complete = if eof { buf.len() } else { memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1) };
+        if complete == 0 {
+            if buf.len() > MAX_LINE {
+                // A line too long to be a record: drop what we hold of it.
+                base_offset += buf.len() as u64;
+                buf.clear();
+                skipping_long_line = true;
+            }
+            continue;
+        }
+        let mut from = 0;
+        if skipping_long_line {
+            from = memchr::memchr(b'\n', &buf).map_or(complete, |i| i + 1);
+            lines_before += 1;
+            skipping_long_line = false;
+        }
+        let mut counted_to = from;
+        let mut line_no = lines_before;
+        let window = &buf[..complete];
+        while let Some(hit) = finder.find(&window[from..]).map(|i| from + i) {
+            let start = memchr::memrchr(b'\n', &window[..hit]).map_or(0, |i| i + 1);
+            let end = memchr::memchr(b'\n', &window[hit..]).map_or(complete, |i| hit + i);
+            line_no += count_newlines(&window[counted_to..start]);
+            counted_to = start;
+            f(line_no + 1, base_offset + start as u64, &window[start..end]);
+            from = (end + 1).min(complete);
+            if from >= complete {
+                break;
+            }
+        }
+        line_no += count_newlines(&window[counted_to..complete]);
+        lines_before = line_no;
+        base_offset += complete as u64;
+        buf.drain(..complete);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(data: &[u8], needle: &str) -> Vec<(u64, u64, String)> {
+        let mut v = Vec::new();
+        scan_for(&mut &data[..], needle.as_bytes(), |n, o, l| {
+            v.push((n, o, String::from_utf8_lossy(l).into_owned()))
+        })
+        .unwrap();
+        v
+    }
+
+    #[test]
+    fn finds_lines_with_numbers_and_offsets() {
+        let data = b"a req_1\nb\n\nc req_1 req_1\nreq_1";
+        assert_eq!(
+            hits(data, "req_1"),
+            vec![(1, 0, "a req_1".into()), (4, 11, "c req_1 req_1".into()), (5, 25, "req_1".into())]
+        );
+    }
+
+    #[test]
+    fn numbers_hold_across_blocks() {
+        let mut data = Vec::new();
+        for i in 0..200_000 {
+            data.extend_from_slice(format!("{{\"n\":{i},\"request_id\":\"req_{}\"}}\n", i % 1000).as_bytes());
+        }
+        let h = hits(&data, "\"req_7\"");
+        assert_eq!(h.len(), 200);
+        assert_eq!(h[0].0, 8);
+        assert_eq!(h[1].0, 1008);
+        assert_eq!(h[199].0, 199_008);
+    }
+}
+
+/// What the documentation says about a request's failure.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FailureDoc {
+    pub code: Option<String>,
+    pub status: u16,
+    pub documented: bool,
+    pub description: Option<&'static str>,
+    pub resolution: Option<&'static str>,
+    /// The documented status of the code, when it differs from the one seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documented_status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// The failure a request ended with: its last failing record. A request that
+/// failed and was then answered differently keeps its final word.
+pub fn failure_of(entries: &[Entry]) -> Option<FailureDoc> {
+    let rec = entries.iter().rev().map(|e| &e.record).find(|r| r.is_failure())?;
+    let status = rec.status?;
+    let code = rec.code.as_deref();
+    let doc = code.and_then(super::catalog::lookup);
+    Some(FailureDoc {
+        code: code.map(str::to_owned),
+        status,
+        documented: super::catalog::is_documented(code, status),
+        description: doc.map(|d| d.description),
+        resolution: doc.map(|d| d.resolution),
+        documented_status: doc.map(|d| d.status).filter(|s| *s != status),
+        retry_after: rec.retry_after,
+    })
+}

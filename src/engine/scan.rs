@@ -1,0 +1,149 @@
+//! The batch read loop: every line of every source, parsed once and handed
+//! to a [`Sink`]. Regular files are split into byte ranges, one per thread;
+//! each range gets its own sink and the caller merges them, which is why
+//! sinks must count in a way that does not depend on the split.
+
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use super::input::{self, InputError, Source};
+use super::line::{self, Line, LineSplitter};
+use super::record::{self, MalformedKind, Parsed};
+
+/// Receives each non-blank line with what it parsed to.
+pub trait Sink {
+    fn line(&mut self, line: &Line<'_>, parsed: &Parsed<'_>);
+}
+
+/// Classifies one raw line: `None` for a blank line, which is not counted.
+pub fn classify<'a>(line: &Line<'a>) -> Option<Parsed<'a>> {
+    if line.oversized {
+        return Some(Parsed::Malformed(MalformedKind::Oversized));
+    }
+    record::trim_line(line.bytes).map(record::parse_line)
+}
+
+fn feed<S: Sink>(sink: &mut S, line: &Line<'_>) {
+    if let Some(parsed) = classify(line) {
+        sink.line(line, &parsed);
+    }
+}
+
+/// Below this size a file is read on one thread: the split is not worth it.
+const PARALLEL_MIN_BYTES: u64 = 8 * 1024 * 1024;
+
+/// How many threads to use when the user does not say.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// A part of a source read by one thread: its sink and how many lines
+/// (blank ones included) it covered, so line numbers can be made absolute.
+pub struct Part<S> {
+    pub sink: S,
+    pub lines: u64,
+}
+
+/// Reads one source to its end. Parts come back in source order.
+pub fn scan_source<S, F>(source: &Source, threads: usize, make_sink: &F) -> Result<Vec<Part<S>>, InputError>
+where
+    S: Sink + Send,
+    F: Fn() -> S + Sync,
+{
+    match source {
+        Source::File(path) if !source.is_gzip() => scan_file(path, threads, make_sink),
+        _ => {
+            let mut r = input::open_stream(source)?;
+            let mut sink = make_sink();
+            let mut lines = 0;
+            line::read_lines(&mut r, |l| {
+                lines = l.number;
+                feed(&mut sink, &l);
+            })
+            .map_err(|e| InputError::from_io(Path::new(&source.name()), e))?;
+            Ok(vec![Part { sink, lines }])
+        }
+    }
+}
+
+fn scan_file<S, F>(path: &Path, threads: usize, make_sink: &F) -> Result<Vec<Part<S>>, InputError>
+where
+    S: Sink + Send,
+    F: Fn() -> S + Sync,
+{
+    let opened = input::open_file(path)?;
+    let len = opened.len;
+    let parts = if len < PARALLEL_MIN_BYTES { 1 } else { threads.max(1) as u64 };
+    if parts <= 1 || len == 0 {
+        let mut sink = make_sink();
+        let lines =
+            scan_range(opened.file, 0, u64::MAX, &mut sink).map_err(|e| InputError::from_io(path, e))?;
+        return Ok(vec![Part { sink, lines }]);
+    }
+    let bounds: Vec<u64> = (0..=parts).map(|i| len * i / parts).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let (start, end) = (w[0], w[1]);
+                scope.spawn(move || -> Result<Part<S>, InputError> {
+                    let file = std::fs::File::open(path).map_err(|e| InputError::from_io(path, e))?;
+                    let mut sink = make_sink();
+                    let lines =
+                        scan_range(file, start, end, &mut sink).map_err(|e| InputError::from_io(path, e))?;
+                    Ok(Part { sink, lines })
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    })
+}
+
+/// Reads the lines that *start* in `[start, end)`. Returns how many.
+fn scan_range<S: Sink>(mut file: std::fs::File, start: u64, end: u64, sink: &mut S) -> io::Result<u64> {
+    // A range that does not begin the file starts one byte early, so that the
+    // partial line there (numbered 0) can be dropped whether or not `start`
+    // falls exactly on a line start.
+    let mut splitter = if start == 0 {
+        LineSplitter::new()
+    } else {
+        file.seek(SeekFrom::Start(start - 1))?;
+        LineSplitter::starting_at(start - 1, 0)
+    };
+    let mut owned = 0;
+    let mut take = |l: Line<'_>| {
+        if l.number > 0 && l.offset < end {
+            owned += 1;
+            feed(sink, &l);
+        }
+    };
+    loop {
+        if splitter.fill(&mut file as &mut dyn Read)? == 0 {
+            splitter.finish(&mut take);
+            break;
+        }
+        splitter.drain_lines(&mut take);
+        if splitter.consumed_offset() >= end {
+            break;
+        }
+    }
+    Ok(owned)
+}
+
+impl Sink for super::stats::Summary {
+    fn line(&mut self, _line: &Line<'_>, parsed: &Parsed<'_>) {
+        self.add(parsed);
+    }
+}
+
+/// Counts every source together.
+pub fn summarize(sources: &[Source], threads: usize, bucket_secs: i64) -> Result<super::stats::Summary, InputError> {
+    input::check_sources(sources)?;
+    let mut total = super::stats::Summary::new(bucket_secs);
+    for source in sources {
+        for part in scan_source(source, threads, &|| super::stats::Summary::new(bucket_secs))? {
+            total.merge(&part.sink);
+        }
+    }
+    Ok(total)
+}

@@ -1,0 +1,311 @@
+//! Counting records: totals, failure groups and time buckets, exactly as the
+//! contract defines them. A `Summary` is built per source or per byte range
+//! and merged; merging is order-independent, so any split of the input into
+//! threads gives the same answer.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::catalog::{self, Category};
+use super::record::{Parsed, Record};
+use super::time::{format_utc, format_utc_secs, Nanos};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub lines: u64,
+    pub malformed: u64,
+    pub events: u64,
+    pub requests: u64,
+    pub failures: u64,
+    pub rate_limited: u64,
+    pub server_errors: u64,
+    pub untimed_requests: u64,
+}
+
+impl Totals {
+    pub fn merge(&mut self, o: &Totals) {
+        self.lines += o.lines;
+        self.malformed += o.malformed;
+        self.events += o.events;
+        self.requests += o.requests;
+        self.failures += o.failures;
+        self.rate_limited += o.rate_limited;
+        self.server_errors += o.server_errors;
+        self.untimed_requests += o.untimed_requests;
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BucketCounts {
+    pub requests: u64,
+    pub failures: u64,
+    pub rate_limited: u64,
+    pub server_errors: u64,
+}
+
+impl BucketCounts {
+    pub fn add(&mut self, r: &Record<'_>) {
+        self.requests += 1;
+        self.failures += u64::from(r.is_failure());
+        self.rate_limited += u64::from(r.is_rate_limited());
+        self.server_errors += u64::from(r.is_server_error());
+    }
+    pub fn merge(&mut self, o: &BucketCounts) {
+        self.requests += o.requests;
+        self.failures += o.failures;
+        self.rate_limited += o.rate_limited;
+        self.server_errors += o.server_errors;
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupStats {
+    pub count: u64,
+    pub first_seen: Option<Nanos>,
+    pub last_seen: Option<Nanos>,
+}
+
+impl GroupStats {
+    fn add(&mut self, ts: Option<Nanos>) {
+        self.count += 1;
+        if let Some(t) = ts {
+            self.first_seen = Some(self.first_seen.map_or(t, |f| f.min(t)));
+            self.last_seen = Some(self.last_seen.map_or(t, |l| l.max(t)));
+        }
+    }
+    fn merge(&mut self, o: &GroupStats) {
+        self.count += o.count;
+        for t in [o.first_seen, o.last_seen].into_iter().flatten() {
+            self.first_seen = Some(self.first_seen.map_or(t, |f| f.min(t)));
+            self.last_seen = Some(self.last_seen.map_or(t, |l| l.max(t)));
+        }
+    }
+}
+
+/// Failure groups keyed by (code, status). Codes are looked up by `&str`
+/// so counting a failure allocates only the first time its code is seen.
+#[derive(Debug, Clone, Default)]
+pub struct Groups {
+    by_code: HashMap<Box<str>, Vec<(u16, GroupStats)>>,
+    no_code: Vec<(u16, GroupStats)>,
+}
+
+fn slot(v: &mut Vec<(u16, GroupStats)>, status: u16) -> &mut GroupStats {
+    let i = v.iter().position(|(s, _)| *s == status).unwrap_or_else(|| {
+        v.push((status, GroupStats::default()));
+        v.len() - 1
+    });
+    &mut v[i].1
+}
+
+impl Groups {
+    pub fn add(&mut self, code: Option<&str>, status: u16, ts: Option<Nanos>) {
+        let list = match code {
+            None => &mut self.no_code,
+            Some(c) => {
+                if !self.by_code.contains_key(c) {
+                    self.by_code.insert(c.into(), Vec::new());
+                }
+                self.by_code.get_mut(c).expect("inserted above")
+            }
+        };
+        slot(list, status).add(ts);
+    }
+
+    pub fn merge(&mut self, o: &Groups) {
+        for (code, list) in &o.by_code {
+            let mine = self.by_code.entry(code.clone()).or_default();
+            for (status, g) in list {
+                slot(mine, *status).merge(g);
+            }
+        }
+        for (status, g) in &o.no_code {
+            slot(&mut self.no_code, *status).merge(g);
+        }
+    }
+
+    /// Largest first; ties broken by code then status so output is stable.
+    pub fn sorted(&self) -> Vec<Group> {
+        let mut out: Vec<Group> = self
+            .by_code
+            .iter()
+            .flat_map(|(c, list)| list.iter().map(move |(s, g)| (Some(&**c), *s, *g)))
+            .chain(self.no_code.iter().map(|(s, g)| (None, *s, *g)))
+            .map(|(code, status, stats)| Group::new(code, status, stats))
+            .collect();
+        out.sort_by(|a, b| {
+            b.stats.count.cmp(&a.stats.count).then_with(|| a.code.cmp(&b.code)).then(a.status.cmp(&b.status))
+        });
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_code.values().map(Vec::len).sum::<usize>() + self.no_code.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub code: Option<String>,
+    pub status: u16,
+    pub stats: GroupStats,
+    pub documented: bool,
+    pub category: Option<Category>,
+}
+
+impl Group {
+    fn new(code: Option<&str>, status: u16, stats: GroupStats) -> Self {
+        Group {
+            code: code.map(str::to_owned),
+            status,
+            stats,
+            documented: catalog::is_documented(code, status),
+            category: code.and_then(catalog::lookup).map(|d| d.category),
+        }
+    }
+}
+
+/// Per-bucket request counts, aligned to the UTC epoch.
+#[derive(Debug, Clone)]
+pub struct Buckets {
+    secs: i64,
+    counts: HashMap<i64, BucketCounts>,
+}
+
+impl Buckets {
+    pub fn new(secs: i64) -> Self {
+        Buckets { secs: secs.max(1), counts: HashMap::new() }
+    }
+    pub fn secs(&self) -> i64 {
+        self.secs
+    }
+    pub fn start_of(&self, ts: Nanos) -> i64 {
+        ts.div_euclid(1_000_000_000).div_euclid(self.secs) * self.secs
+    }
+    pub fn add(&mut self, ts: Nanos, r: &Record<'_>) {
+        let start = self.start_of(ts);
+        self.counts.entry(start).or_default().add(r);
+    }
+    pub fn merge(&mut self, o: &Buckets) {
+        debug_assert_eq!(self.secs, o.secs);
+        for (k, v) in &o.counts {
+            self.counts.entry(*k).or_default().merge(v);
+        }
+    }
+    /// In time order: (bucket start in epoch seconds, counts).
+    pub fn sorted(&self) -> Vec<(i64, BucketCounts)> {
+        let mut v: Vec<_> = self.counts.iter().map(|(k, c)| (*k, *c)).collect();
+        v.sort_unstable_by_key(|(k, _)| *k);
+        v
+    }
+}
+
+/// Everything `summary` reports about a set of lines.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub totals: Totals,
+    pub groups: Groups,
+    pub buckets: Buckets,
+}
+
+impl Summary {
+    pub fn new(bucket_secs: i64) -> Self {
+        Summary { totals: Totals::default(), groups: Groups::default(), buckets: Buckets::new(bucket_secs) }
+    }
+
+    /// Counts one non-blank line.
+    pub fn add(&mut self, parsed: &Parsed<'_>) {
+        self.totals.lines += 1;
+        match parsed {
+            Parsed::Malformed(_) => self.totals.malformed += 1,
+            Parsed::Event(r) => self.add_event(r),
+        }
+    }
+
+    fn add_event(&mut self, r: &Record<'_>) {
+        let t = &mut self.totals;
+        t.events += 1;
+        if !r.is_request() {
+            return;
+        }
+        t.requests += 1;
+        if r.is_failure() {
+            t.failures += 1;
+            t.rate_limited += u64::from(r.is_rate_limited());
+            t.server_errors += u64::from(r.is_server_error());
+            if let Some(status) = r.status {
+                self.groups.add(r.code.as_deref(), status, r.ts);
+            }
+        }
+        match r.ts {
+            Some(ts) => self.buckets.add(ts, r),
+            None => t.untimed_requests += 1,
+        }
+    }
+
+    pub fn merge(&mut self, o: &Summary) {
+        self.totals.merge(&o.totals);
+        self.groups.merge(&o.groups);
+        self.buckets.merge(&o.buckets);
+    }
+
+    pub fn report(&self) -> SummaryReport {
+        SummaryReport {
+            totals: self.totals,
+            bucket_seconds: self.buckets.secs(),
+            groups: self
+                .groups
+                .sorted()
+                .into_iter()
+                .map(|g| GroupReport {
+                    documented: g.documented,
+                    category: g.category.map(Category::as_str),
+                    count: g.stats.count,
+                    first_seen: g.stats.first_seen.map(format_utc),
+                    last_seen: g.stats.last_seen.map(format_utc),
+                    code: g.code,
+                    status: g.status,
+                })
+                .collect(),
+            buckets: self
+                .buckets
+                .sorted()
+                .into_iter()
+                .map(|(start, counts)| BucketReport { start: format_utc_secs(start), counts })
+                .collect(),
+        }
+    }
+}
+
+/// The `summary --json` object.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryReport {
+    #[serde(flatten)]
+    pub totals: Totals,
+    pub bucket_seconds: i64,
+    pub groups: Vec<GroupReport>,
+    pub buckets: Vec<BucketReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupReport {
+    pub code: Option<String>,
+    pub status: u16,
+    pub count: u64,
+    pub documented: bool,
+    pub category: Option<&'static str>,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BucketReport {
+    pub start: String,
+    #[serde(flatten)]
+    pub counts: BucketCounts,
+}

@@ -1,0 +1,219 @@
+//! Timestamps: the forms the contract allows, normalised to UTC nanoseconds.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// Epoch numbers at or above this are milliseconds, below it seconds.
+const EPOCH_MILLIS_THRESHOLD: f64 = 1e11;
+
+/// Nanoseconds since the Unix epoch, UTC.
+pub type Nanos = i64;
+
+/// Parses an RFC 3339 timestamp (`Z` or `±HH:MM`, fraction optional).
+pub fn parse_rfc3339(s: &str) -> Option<Nanos> {
+    if let Some(n) = parse_rfc3339_utc_fast(s.as_bytes()) {
+        return Some(n);
+    }
+    DateTime::parse_from_rfc3339(s).ok()?.timestamp_nanos_opt()
+}
+
+/// Epoch seconds (possibly fractional), or milliseconds when >= 10^11.
+pub fn from_epoch_number(value: f64) -> Option<Nanos> {
+    if !value.is_finite() {
+        return None;
+    }
+    let seconds = if value.abs() >= EPOCH_MILLIS_THRESHOLD { value / 1000.0 } else { value };
+    // Rounded to the microsecond: an f64 holds no more than that for
+    // present-day epochs, and it keeps `.123` from printing as `.122999906`.
+    let micros = (seconds * 1e6).round();
+    if micros.abs() > 9.0e15 {
+        return None;
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    let micros = micros as i64;
+    micros.checked_mul(1000)
+}
+
+/// Integer epoch numbers keep full precision.
+pub fn from_epoch_integer(value: i64) -> Option<Nanos> {
+    #[allow(clippy::cast_precision_loss)]
+    if (value as f64).abs() >= EPOCH_MILLIS_THRESHOLD {
+        value.checked_mul(1_000_000)
+    } else {
+        value.checked_mul(1_000_000_000)
+    }
+}
+
+pub fn format_utc(nanos: Nanos) -> String {
+    DateTime::<Utc>::from_timestamp_nanos(nanos).to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+pub fn format_utc_secs(secs: i64) -> String {
+    DateTime::<Utc>::from_timestamp(secs, 0)
+        .map_or_else(|| secs.to_string(), |t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+/// The common `YYYY-MM-DDTHH:MM:SS[.fff]Z` shape without chrono's general
+/// parser, which is the slowest part of a line otherwise. Anything else
+/// returns `None` and goes to chrono.
+fn parse_rfc3339_utc_fast(b: &[u8]) -> Option<Nanos> {
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if *b.last()? != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let mut v = 0i64;
+        for &c in &b[r] {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        Some(v)
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let frac = &b[19..b.len() - 1];
+    let mut nanos = 0i64;
+    if !frac.is_empty() {
+        if frac[0] != b'.' || frac.len() < 2 || frac.len() > 10 {
+            return None;
+        }
+        let digits = &frac[1..];
+        for &c in digits {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            nanos = nanos * 10 + i64::from(c - b'0');
+        }
+        for _ in digits.len()..9 {
+            nanos *= 10;
+        }
+    }
+    let days = days_from_civil(year, month, day);
+    Some(((days * 24 + hour) * 60 + minute) * 60_000_000_000 + second * 1_000_000_000 + nanos)
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chrono_nanos(s: &str) -> i64 {
+        DateTime::parse_from_rfc3339(s).unwrap().timestamp_nanos_opt().unwrap()
+    }
+
+    #[test]
+    fn fast_path_agrees_with_chrono() {
+        for s in [
+            "2026-11-24T13:47:22.383Z",
+            "2026-11-24T13:47:22Z",
+            "2024-02-29T23:59:59.999999999Z",
+            "1970-01-01T00:00:00Z",
+            "2000-03-01T00:00:00.5Z",
+        ] {
+            assert_eq!(parse_rfc3339(s), Some(chrono_nanos(s)), "{s}");
+        }
+    }
+
+    #[test]
+    fn offsets_convert_to_utc() {
+        assert_eq!(parse_rfc3339("2026-11-24T14:47:22+01:00"), parse_rfc3339("2026-11-24T13:47:22Z"));
+        assert_eq!(parse_rfc3339("2026-11-24T08:17:22.5-05:30"), parse_rfc3339("2026-11-24T13:47:22.5Z"));
+    }
+
+    #[test]
+    fn rejects_impossible_dates() {
+        assert_eq!(parse_rfc3339("2026-02-30T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2026-11-24T25:00:00Z"), None);
+        assert_eq!(parse_rfc3339("yesterday"), None);
+        assert_eq!(parse_rfc3339(""), None);
+    }
+
+    #[test]
+    fn epoch_seconds_and_millis() {
+        let t = parse_rfc3339("2026-11-24T13:00:00Z").unwrap();
+        assert_eq!(from_epoch_integer(t / 1_000_000_000), Some(t));
+        assert_eq!(from_epoch_integer(t / 1_000_000 + 1), Some(t + 1_000_000));
+        assert_eq!(from_epoch_number(1_795_525_200.25), Some(1_795_525_200_250_000_000));
+        assert_eq!(from_epoch_number(1_795_525_200_001.0), Some(1_795_525_200_001_000_000));
+        assert_eq!(from_epoch_number(f64::NAN), None);
+        assert_eq!(from_epoch_number(1e300), None);
+    }
+
+    #[test]
+    fn formats_utc() {
+        assert_eq!(
+            format_utc(parse_rfc3339("2026-11-24T13:47:22.383Z").unwrap()),
+            "2026-11-24T13:47:22.383Z"
+        );
+        assert_eq!(format_utc_secs(1_795_525_200), "2026-11-24T13:00:00Z");
+    }
+}
+
+/// Parses a duration such as `30s`, `1m`, `15m`, `1h` or `1d` into seconds.
+pub fn parse_duration_secs(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: i64 = digits.parse().map_err(|_| format!("'{s}' is not a duration (try 30s, 1m, 15m, 1h or 1d)"))?;
+    let mult = match unit {
+        "s" | "sec" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "" => return Err(format!("'{s}' needs a unit: s, m, h or d (for example 1m)")),
+        other => return Err(format!("'{other}' is not a unit in '{s}': use s, m, h or d")),
+    };
+    match n.checked_mul(mult) {
+        Some(v) if v > 0 && v <= 366 * 86_400 => Ok(v),
+        Some(0) => Err(format!("'{s}' is zero: a duration must be positive")),
+        _ => Err(format!("'{s}' is out of range (at most 366d)")),
+    }
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::parse_duration_secs as p;
+
+    #[test]
+    fn durations() {
+        assert_eq!(p("1m"), Ok(60));
+        assert_eq!(p("30s"), Ok(30));
+        assert_eq!(p("6h"), Ok(21_600));
+        assert_eq!(p("1d"), Ok(86_400));
+        for bad in ["", "m", "1", "0m", "1x", "-1m", "99999999999999999999m", "1.5m"] {
+            assert!(p(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! `wontopos-logs`: triage for Wontopos API logs.
+
+pub mod engine;
