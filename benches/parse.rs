@@ -1,1 +1,56 @@
-fn main() {}
+//! The parse-and-count path, on generated traffic held in memory so the
+//! figure is the parser's and not the disk's.
+//!
+//! Run: `cargo bench --bench parse`
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use wontopos_logs::engine::generate::{generate, GenerateOptions};
+use wontopos_logs::engine::line::read_lines;
+use wontopos_logs::engine::record::{parse_line, trim_line};
+use wontopos_logs::engine::scan::classify;
+use wontopos_logs::engine::stats::Summary;
+
+fn traffic() -> Vec<u8> {
+    let mut data = Vec::new();
+    let opts = GenerateOptions { requests: 40_000, seed: 5, rate: 200.0, start: 1_795_525_200_000_000_000 };
+    generate(&mut data, &opts).expect("generate into memory");
+    data
+}
+
+fn bench(c: &mut Criterion) {
+    let data = traffic();
+    let mut group = c.benchmark_group("parse");
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    group.sample_size(20);
+    group.bench_function("parse_lines", |b| {
+        b.iter(|| {
+            let mut requests = 0u64;
+            for line in data.split(|&c| c == b'\n') {
+                if let Some(l) = trim_line(line) {
+                    if let wontopos_logs::engine::record::Parsed::Event(r) = parse_line(l) {
+                        requests += u64::from(r.is_request());
+                    }
+                }
+            }
+            black_box(requests)
+        });
+    });
+    group.bench_function("read_parse_count", |b| {
+        b.iter(|| {
+            let mut summary = Summary::new(60);
+            read_lines(&mut data.as_slice(), |l| {
+                if let Some(p) = classify(&l) {
+                    summary.add(&p);
+                }
+            })
+            .expect("in-memory read");
+            black_box(summary.totals.requests)
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

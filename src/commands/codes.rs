@@ -28,7 +28,7 @@ pub fn run(args: &CodesArgs) -> anyhow::Result<ExitCode> {
 
 fn write_row(out: &mut impl Write, d: &ErrorDoc) -> io::Result<()> {
     writeln!(out, "  {} {}  {}", fit(d.code, 22), d.status, d.description)?;
-    writeln!(out, "  {} {}  fix: {}", fit("", 22), "   ", d.resolution)
+    writeln!(out, "  {}      fix: {}", fit("", 22), d.resolution)
 }
 
 fn capitalise(s: &str) -> String {

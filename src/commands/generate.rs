@@ -9,7 +9,8 @@ use crate::cli::GenerateArgs;
 
 pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     let file = File::create(&args.out).with_context(|| format!("{}: cannot create", args.out.display()))?;
-    let opts = GenerateOptions { requests: args.requests, seed: args.seed, rate: args.rate, start: args.start };
+    let opts =
+        GenerateOptions { requests: args.requests, seed: args.seed, rate: args.rate, start: args.start };
     let tally = generate(BufWriter::with_capacity(1 << 20, file), &opts)
         .with_context(|| format!("{}: write failed", args.out.display()))?;
     eprintln!(

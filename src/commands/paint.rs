@@ -10,7 +10,9 @@ pub struct Paint {
 
 impl Paint {
     pub fn for_stdout() -> Self {
-        Paint { on: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) }
+        Paint {
+            on: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
     }
     fn wrap(self, code: &str, text: &str) -> String {
         if self.on {

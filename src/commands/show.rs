@@ -91,8 +91,12 @@ fn write_text(
             writeln!(out, "  {} {d}", p.bold("Meaning:   "))?;
             writeln!(out, "  {} {r}", p.bold("Resolution:"))?;
         }
-        _ if f.code.is_none() => writeln!(out, "  {}", p.red("UNDOCUMENTED: the response carries no error code."))?,
-        _ => writeln!(out, "  {}", p.red("UNDOCUMENTED: this code is not in the API's error documentation."))?,
+        _ if f.code.is_none() => {
+            writeln!(out, "  {}", p.red("UNDOCUMENTED: the response carries no error code."))?
+        }
+        _ => {
+            writeln!(out, "  {}", p.red("UNDOCUMENTED: this code is not in the API's error documentation."))?
+        }
     }
     if let Some(s) = f.documented_status {
         writeln!(

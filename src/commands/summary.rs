@@ -112,7 +112,8 @@ fn write_trend(out: &mut impl Write, r: &SummaryReport, p: Paint) -> io::Result<
         writeln!(out, "No 429 or 5xx responses in any {}s bucket.", r.bucket_seconds)?;
         return Ok(());
     }
-    let max = rows.iter().map(|b| b.counts.rate_limited.max(b.counts.server_errors)).max().unwrap_or(1).max(1);
+    let max =
+        rows.iter().map(|b| b.counts.rate_limited.max(b.counts.server_errors)).max().unwrap_or(1).max(1);
     let bar = |n: u64, width: u64| "█".repeat(usize::try_from((n * width).div_ceil(max)).unwrap_or(0));
     writeln!(
         out,
@@ -122,7 +123,11 @@ fn write_trend(out: &mut impl Write, r: &SummaryReport, p: Paint) -> io::Result<
             human_secs(r.bucket_seconds)
         ))
     )?;
-    writeln!(out, "{}", p.bold(&format!("{:<21} {:>9} {:>7} {:>7}", "BUCKET START", "REQUESTS", "429", "5XX")))?;
+    writeln!(
+        out,
+        "{}",
+        p.bold(&format!("{:<21} {:>9} {:>7} {:>7}", "BUCKET START", "REQUESTS", "429", "5XX"))
+    )?;
     for b in rows {
         let c = &b.counts;
         writeln!(

@@ -137,7 +137,11 @@ impl Sink for super::stats::Summary {
 }
 
 /// Counts every source together.
-pub fn summarize(sources: &[Source], threads: usize, bucket_secs: i64) -> Result<super::stats::Summary, InputError> {
+pub fn summarize(
+    sources: &[Source],
+    threads: usize,
+    bucket_secs: i64,
+) -> Result<super::stats::Summary, InputError> {
     input::check_sources(sources)?;
     let mut total = super::stats::Summary::new(bucket_secs);
     for source in sources {

@@ -186,7 +186,8 @@ pub fn parse_duration_secs(s: &str) -> Result<i64, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (digits, unit) = s.split_at(split);
-    let n: i64 = digits.parse().map_err(|_| format!("'{s}' is not a duration (try 30s, 1m, 15m, 1h or 1d)"))?;
+    let n: i64 =
+        digits.parse().map_err(|_| format!("'{s}' is not a duration (try 30s, 1m, 15m, 1h or 1d)"))?;
     let mult = match unit {
         "s" | "sec" => 1,
         "m" | "min" => 60,

@@ -1,0 +1,321 @@
+//! The headless commands, run as a user runs them, checked against counts
+//! established independently: by hand for `tricky.log` (see
+//! `sample-logs/README.md`), by the generator's own tally for `app.log`.
+
+mod common;
+
+use std::io::Write;
+
+use common::{bin, comparable, json, sample};
+use predicates::prelude::*;
+use serde_json::{json, Value};
+
+fn tricky() -> String {
+    sample("tricky.log").display().to_string()
+}
+
+/// Established by reading `tricky.log` line by line (its README lists each
+/// line's class).
+fn tricky_expected() -> Value {
+    let g = |code: Value,
+             status: u16,
+             count: u64,
+             documented: bool,
+             category: Value,
+             first: Value,
+             last: Value| {
+        json!({"code": code, "status": status, "count": count, "documented": documented,
+               "category": category, "first_seen": first, "last_seen": last})
+    };
+    let b = |start: &str, requests: u64, failures: u64, rl: u64, se: u64| json!({"start": start, "requests": requests, "failures": failures, "rate_limited": rl, "server_errors": se});
+    json!({
+        "lines": 34, "malformed": 11, "events": 23, "requests": 19, "failures": 15,
+        "rate_limited": 3, "server_errors": 8, "untimed_requests": 2,
+        "groups": [
+            g(json!("service_unavailable"), 503, 3, true, json!("server"), json!("2026-11-24T13:01:05Z"), json!("2026-11-24T13:04:10Z")),
+            g(json!("rate_limit_exceeded"), 429, 2, true, json!("rate limit"), json!("2026-11-24T13:00:30.250Z"), json!("2026-11-24T13:02:10.750Z")),
+            g(json!(null), 500, 1, false, json!(null), json!("2026-11-24T13:01:30Z"), json!("2026-11-24T13:01:30Z")),
+            g(json!(null), 502, 1, false, json!(null), json!(null), json!(null)),
+            g(json!("api_key_expired"), 401, 1, true, json!("authentication"), json!("2026-11-24T13:04:40Z"), json!("2026-11-24T13:04:40Z")),
+            g(json!("gateway_timeout"), 504, 1, true, json!("server"), json!("2026-11-24T13:01:10.500Z"), json!("2026-11-24T13:01:10.500Z")),
+            g(json!("internal_error"), 500, 1, true, json!("server"), json!("2026-11-24T13:04:00Z"), json!("2026-11-24T13:04:00Z")),
+            g(json!("invalid_parameter"), 400, 1, true, json!("request"), json!("2026-11-24T13:03:30Z"), json!("2026-11-24T13:03:30Z")),
+            g(json!("not_found"), 404, 1, true, json!("request"), json!("2026-11-24T13:02:00.123456Z"), json!("2026-11-24T13:02:00.123456Z")),
+            g(json!("not_found"), 500, 1, false, json!("request"), json!("2026-11-24T13:02:30Z"), json!("2026-11-24T13:02:30Z")),
+            g(json!("quota_exceeded"), 429, 1, true, json!("rate limit"), json!("2026-11-24T13:05:00Z"), json!("2026-11-24T13:05:00Z")),
+            g(json!("teapot_error"), 418, 1, false, json!(null), json!("2026-11-24T13:02:20Z"), json!("2026-11-24T13:02:20Z")),
+        ],
+        "buckets": [
+            b("2026-11-24T13:00:00Z", 2, 1, 1, 0),
+            b("2026-11-24T13:01:00Z", 3, 3, 0, 3),
+            b("2026-11-24T13:02:00Z", 4, 4, 1, 1),
+            b("2026-11-24T13:03:00Z", 2, 2, 0, 1),
+            b("2026-11-24T13:04:00Z", 5, 3, 0, 2),
+            b("2026-11-24T13:05:00Z", 1, 1, 1, 0),
+        ]
+    })
+}
+
+fn without_extra_keys(mut v: Value) -> Value {
+    v.as_object_mut().expect("object").remove("bucket_seconds");
+    v
+}
+
+#[test]
+fn tricky_summary_matches_hand_count() {
+    let got = without_extra_keys(json(&["summary", "--json", &tricky()]));
+    assert_eq!(got, tricky_expected());
+}
+
+#[test]
+fn tricky_summary_same_on_one_or_many_threads() {
+    for threads in ["1", "2", "5"] {
+        let got = without_extra_keys(json(&["summary", "--json", "--threads", threads, &tricky()]));
+        assert_eq!(got, tricky_expected(), "threads {threads}");
+    }
+}
+
+#[test]
+fn app_log_matches_generator_tally() {
+    let tally: Value =
+        serde_json::from_slice(&std::fs::read(sample("app.tally.json")).expect("tally shipped"))
+            .expect("json");
+    let got = json(&["summary", "--json", &sample("app.log").display().to_string()]);
+    assert_eq!(comparable(&got), comparable(&tally));
+}
+
+#[test]
+fn fresh_generated_log_matches_its_tally_at_any_thread_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("big.log");
+    let tally_path = dir.path().join("tally.json");
+    // Big enough (~20 MB) that the file is split across threads.
+    bin()
+        .args([
+            "generate",
+            log.to_str().expect("utf-8 path"),
+            "--requests",
+            "80000",
+            "--seed",
+            "991",
+            "--rate",
+            "40",
+        ])
+        .args(["--tally", tally_path.to_str().expect("utf-8 path")])
+        .assert()
+        .success();
+    let tally: Value = serde_json::from_slice(&std::fs::read(&tally_path).expect("tally")).expect("json");
+    assert!(tally["bytes"].as_u64().expect("bytes") > 16 << 20);
+    let want = comparable(&tally);
+    for threads in ["1", "2", "3"] {
+        let got = json(&["summary", "--json", "--threads", threads, log.to_str().expect("utf-8 path")]);
+        assert_eq!(comparable(&got), want, "threads {threads}");
+    }
+}
+
+#[test]
+fn several_files_are_counted_together() {
+    let one = json(&["summary", "--json", &tricky()]);
+    let two = json(&["summary", "--json", &tricky(), &tricky()]);
+    for k in ["lines", "malformed", "events", "requests", "failures", "rate_limited", "server_errors"] {
+        assert_eq!(two[k].as_u64(), one[k].as_u64().map(|n| n * 2), "{k}");
+    }
+    assert_eq!(two["groups"][0]["count"], 6);
+    assert_eq!(two["buckets"][1]["server_errors"], 6);
+}
+
+#[test]
+fn bucket_size_changes_alignment() {
+    let got = json(&["summary", "--json", "--bucket", "5m", &tricky()]);
+    let buckets = got["buckets"].as_array().expect("buckets");
+    assert_eq!(buckets.len(), 2);
+    assert_eq!(
+        buckets[0],
+        json!({"start": "2026-11-24T13:00:00Z", "requests": 16, "failures": 13, "rate_limited": 2, "server_errors": 7})
+    );
+    assert_eq!(buckets[1]["start"], "2026-11-24T13:05:00Z");
+    let hourly = json(&["summary", "--json", "--bucket", "1h", &tricky()]);
+    assert_eq!(hourly["buckets"][0]["requests"], 17);
+}
+
+#[test]
+fn gzip_and_stdin_read_the_same_as_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gz = dir.path().join("tricky.log.1.gz");
+    let raw = std::fs::read(sample("tricky.log")).expect("read");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).expect("create"),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(&raw).expect("write");
+    enc.finish().expect("finish");
+    let got = without_extra_keys(json(&["summary", "--json", gz.to_str().expect("utf-8 path")]));
+    assert_eq!(got, tricky_expected());
+
+    let out = bin().args(["summary", "--json", "-"]).write_stdin(raw).output().expect("run");
+    assert!(out.status.success());
+    let got = without_extra_keys(serde_json::from_slice(&out.stdout).expect("json"));
+    assert_eq!(got, tricky_expected());
+}
+
+#[test]
+fn huge_lines_count_and_oversized_lines_are_malformed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("huge.log");
+    let mut f = std::fs::File::create(&path).expect("create");
+    let big = "x".repeat(5 << 20);
+    writeln!(
+        f,
+        r#"{{"ts":"2026-11-24T13:00:00Z","status":503,"code":"service_unavailable","blob":"{big}"}}"#
+    )
+    .expect("write");
+    let oversized = "y".repeat(17 << 20);
+    writeln!(f, r#"{{"ts":"2026-11-24T13:00:01Z","status":500,"blob":"{oversized}"}}"#).expect("write");
+    writeln!(f, r#"{{"ts":"2026-11-24T13:00:02Z","status":200}}"#).expect("write");
+    drop(f);
+    let got = json(&["summary", "--json", path.to_str().expect("utf-8 path")]);
+    assert_eq!((got["lines"].as_u64(), got["malformed"].as_u64()), (Some(3), Some(1)));
+    assert_eq!((got["requests"].as_u64(), got["server_errors"].as_u64()), (Some(2), Some(1)));
+}
+
+#[test]
+fn show_gathers_every_line_of_a_request() {
+    let got = json(&["show", "req_TRICKY04", "--json", &tricky()]);
+    assert_eq!(got["request_id"], "req_TRICKY04");
+    let entries = got["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["line"], 7);
+    assert_eq!(entries[0]["file"], tricky());
+    assert_eq!(entries[0]["record"]["@timestamp"], 1_795_525_270_500_u64);
+    assert_eq!(entries[1]["line"], 8);
+    assert_eq!(entries[1]["record"]["upstream"], "billing-svc");
+    assert_eq!(
+        got["failure"],
+        json!({"code": "gateway_timeout", "status": 504, "documented": true,
+               "description": "Upstream API timed out", "resolution": "Retry or check status page"})
+    );
+}
+
+#[test]
+fn show_handles_aliases_crlf_and_lossy_lines() {
+    let crlf = json(&["show", "req_TRICKY02", "--json", &tricky()]);
+    assert_eq!(crlf["entries"][0]["line"], 5);
+    assert_eq!(crlf["entries"][0]["record"]["status_code"], "429");
+    assert_eq!(crlf["failure"]["resolution"], "Wait for Retry-After seconds");
+
+    let lossy = json(&["show", "req_TRICKY12", "--json", &tricky()]);
+    assert_eq!(lossy["entries"][0]["record"]["user_agent"], "curl\u{fffd}\u{fffd}/8.0");
+
+    let wrong_status = json(&["show", "req_TRICKY09", "--json", &tricky()]);
+    assert_eq!(wrong_status["failure"]["documented"], false);
+    assert_eq!(wrong_status["failure"]["code"], "not_found");
+
+    let no_code = json(&["show", "req_TRICKY05", "--json", &tricky()]);
+    assert_eq!(
+        no_code["failure"],
+        json!({"code": null, "status": 500, "documented": false, "description": null, "resolution": null})
+    );
+
+    let success = json(&["show", "req_TRICKY01", "--json", &tricky()]);
+    assert_eq!(success["failure"], Value::Null);
+    assert_eq!(success["entries"][0]["line"], 1);
+}
+
+#[test]
+fn show_searches_several_files_in_order() {
+    let got = json(&["show", "req_TRICKY17", "--json", &tricky(), &tricky()]);
+    let lines: Vec<_> =
+        got["entries"].as_array().expect("entries").iter().map(|e| e["line"].clone()).collect();
+    assert_eq!(lines, vec![json!(37), json!(37)]);
+}
+
+#[test]
+fn show_text_has_the_resolution_and_no_raw_escapes() {
+    let out = bin().args(["show", "req_TRICKY13", &tricky()]).output().expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("Check parameter types and values"));
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{9b}') && !text.contains('\u{202e}'), "{text}");
+    assert!(text.contains("<U+202E>"));
+}
+
+#[test]
+fn show_json_escapes_terminal_controls() {
+    let out = bin().args(["show", "req_TRICKY13", "--json", &tricky()]).output().expect("run");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(!text.contains('\u{9b}') && !text.contains('\u{202e}'));
+    let v: Value = serde_json::from_str(&text).expect("still valid JSON");
+    assert!(v["entries"][0]["record"]["path"].as_str().expect("path").contains('\u{202e}'));
+}
+
+#[test]
+fn show_unknown_id_exits_1_with_a_message() {
+    bin()
+        .args(["show", "req_NOPE", &tricky()])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("req_NOPE not found"));
+}
+
+#[test]
+fn codes_json_is_the_catalog() {
+    let got = json(&["codes", "--json"]);
+    let list = got.as_array().expect("list");
+    assert_eq!(list.len(), 16);
+    assert_eq!(
+        list[11],
+        json!({"code": "rate_limit_exceeded", "status": 429, "category": "rate limit",
+               "description": "Too many requests per minute", "resolution": "Wait for Retry-After seconds"})
+    );
+    bin().arg("codes").assert().success().stdout(predicate::str::contains("gateway_timeout"));
+}
+
+#[test]
+fn text_summary_marks_undocumented_and_has_no_colors_off_a_terminal() {
+    let out = bin().args(["summary", &tricky()]).output().expect("run");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("UNDOC") && text.contains("teapot_error"), "{text}");
+    assert!(!text.contains('\u{1b}'));
+}
+
+fn one_line_error(args: &[&str], needle: &str) {
+    let out = bin().args(args).output().expect("run");
+    assert!(!out.status.success(), "{args:?} should fail");
+    let err = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(err.contains(needle), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.trim_end().lines().count() <= 3, "{err}");
+}
+
+#[test]
+fn bad_input_gets_one_clear_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("utf-8 path").to_owned();
+    let missing = format!("{d}/missing.log");
+    one_line_error(&["summary", &missing], "missing.log: no such file");
+    one_line_error(&["summary", &d], "is a directory");
+    let empty = format!("{d}/empty.log");
+    std::fs::write(&empty, "").expect("write");
+    one_line_error(&["summary", &empty], "empty.log: file is empty");
+    one_line_error(&["show", "req_X", &missing], "no such file");
+    one_line_error(&["summary", "--bucket", "5x", &tricky()], "not a unit");
+    one_line_error(&["summary", "--bucket", "0m", &tricky()], "positive");
+    one_line_error(&["summary", "--bucket", "soon", &tricky()], "not a duration");
+    // The second file is checked before the first is read.
+    one_line_error(&["summary", &tricky(), &missing], "no such file");
+}
+
+#[test]
+fn unreadable_file_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("secret.log");
+    std::fs::write(&path, "{}\n").expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    if std::fs::File::open(&path).is_ok() {
+        eprintln!("skipped: running as root, file permissions are not enforced");
+        return;
+    }
+    one_line_error(&["summary", path.to_str().expect("utf-8 path")], "permission denied");
+}
