@@ -54,6 +54,39 @@ pub struct SummaryArgs {
     /// Threads to read with (default: all cores). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256), value_name = "N")]
     pub threads: Option<u16>,
+    #[command(flatten)]
+    pub range: RangeArgs,
+    /// Keep following the files (like `tail -F`: rotation, truncation and
+    /// files that appear later are handled) and print the counts every
+    /// --interval, one JSON object per line with --json. A last report is
+    /// printed on SIGINT or SIGTERM, then the command exits 0.
+    #[arg(long)]
+    pub follow: bool,
+    /// How often --follow prints the counts.
+    #[arg(long, default_value = "1s", value_parser = parse_interval, value_name = "DURATION", requires = "follow")]
+    pub interval: std::time::Duration,
+    /// With --follow: poll the files only, without filesystem events (for
+    /// filesystems where events do not arrive).
+    #[arg(long, requires = "follow")]
+    pub poll_only: bool,
+}
+
+/// Where reading starts and which times count, shared by `summary` and `tail`.
+#[derive(Debug, Args, Clone)]
+pub struct RangeArgs {
+    /// Read each file's whole history (the default).
+    #[arg(long, conflicts_with = "lines")]
+    pub from_start: bool,
+    /// Start with only the last N lines of each file.
+    #[arg(long, value_name = "N")]
+    pub lines: Option<u64>,
+    /// Leave out events timed before this: a duration back from now (30m,
+    /// 2h) or an RFC 3339 time. Lines without a timestamp are kept.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Leave out events timed at or after this (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -99,6 +132,17 @@ pub struct GenerateArgs {
 
 fn parse_bucket(s: &str) -> Result<i64, String> {
     wontopos_logs::engine::time::parse_duration_secs(s)
+}
+
+fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    if let Some(ms) = s.strip_suffix("ms") {
+        return match ms.parse::<u64>() {
+            Ok(v) if (10..=3_600_000).contains(&v) => Ok(std::time::Duration::from_millis(v)),
+            _ => Err(format!("'{s}' is not an interval between 10ms and 1h")),
+        };
+    }
+    wontopos_logs::engine::time::parse_duration_secs(s)
+        .map(|v| std::time::Duration::from_secs(u64::try_from(v).unwrap_or(1)))
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {

@@ -1,28 +1,165 @@
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
+use anyhow::Context;
+use wontopos_logs::engine::follow::{self, FollowOptions, StartAt};
+use wontopos_logs::engine::input::{self, Source};
 use wontopos_logs::engine::sanitize::sanitize;
-use wontopos_logs::engine::stats::SummaryReport;
+use wontopos_logs::engine::stats::{Summary, SummaryReport, TimeWindow};
+use wontopos_logs::engine::time::{now_nanos, parse_time_arg};
 use wontopos_logs::engine::{jsonout, scan};
 
 use super::paint::{fit, percent, thousands, Paint};
-use crate::cli::SummaryArgs;
+use crate::cli::{RangeArgs, SummaryArgs};
+
+pub fn window(range: &RangeArgs) -> anyhow::Result<TimeWindow> {
+    let now = now_nanos();
+    let parse = |s: &Option<String>, flag: &str| -> anyhow::Result<Option<i64>> {
+        s.as_deref().map(|s| parse_time_arg(s, now).map_err(|e| anyhow::anyhow!("{flag}: {e}"))).transpose()
+    };
+    Ok(TimeWindow { since: parse(&range.since, "--since")?, until: parse(&range.until, "--until")? })
+}
+
+pub fn start_at(range: &RangeArgs) -> StartAt {
+    range.lines.map_or(StartAt::FromStart, StartAt::LastLines)
+}
 
 pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let sources = super::sources(&args.files);
-    let threads = args.threads.map_or_else(scan::default_threads, usize::from);
-    let summary = scan::summarize(&sources, threads, args.bucket)?;
-    let report = summary.report();
-    let mut out = BufWriter::new(io::stdout().lock());
-    if args.json {
-        jsonout::write_compact(&mut out, &report)?;
-    } else {
-        write_table(&mut out, &report, &args.files, Paint::for_stdout())?;
+    let window = window(&args.range)?;
+    if args.follow {
+        return run_follow(args, sources, window);
     }
+    let summary = match args.range.lines {
+        None => {
+            let threads = args.threads.map_or_else(scan::default_threads, usize::from);
+            scan::summarize(&sources, threads, args.bucket, window)?
+        }
+        Some(n) => tail_summary(&sources, n, args.bucket, window)?,
+    };
+    let mut out = BufWriter::new(io::stdout().lock());
+    print_report(&mut out, &summary.report(), args, Paint::for_stdout())?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
+fn print_report(
+    out: &mut impl Write,
+    report: &SummaryReport,
+    args: &SummaryArgs,
+    p: Paint,
+) -> io::Result<()> {
+    if args.json {
+        jsonout::write_compact(out, report)
+    } else {
+        write_table(out, report, &args.files, p)
+    }
+}
+
+/// `--lines N` in batch: the last N lines of each file.
+fn tail_summary(sources: &[Source], n: u64, bucket: i64, window: TimeWindow) -> anyhow::Result<Summary> {
+    input::check_sources(sources)?;
+    let mut summary = Summary::new(bucket).with_window(window);
+    for s in sources {
+        match s {
+            Source::File(p) if !s.is_gzip() => {
+                let mut f = std::fs::File::open(p).with_context(|| p.display().to_string())?;
+                let (pos, number) = follow::last_lines_offset(&mut f, n)?;
+                use std::io::{Seek, SeekFrom};
+                f.seek(SeekFrom::Start(pos))?;
+                let mut splitter = wontopos_logs::engine::line::LineSplitter::starting_at(pos, number);
+                let mut add = |l: wontopos_logs::engine::line::Line<'_>| {
+                    if let Some(parsed) = scan::classify(&l) {
+                        summary.add(&parsed);
+                    }
+                };
+                while splitter.fill(&mut f)? > 0 {
+                    splitter.drain_lines(&mut add);
+                }
+                splitter.finish(&mut add);
+            }
+            _ => {
+                // A stream cannot be read backwards: keep a ring of its last N lines.
+                let mut ring = std::collections::VecDeque::new();
+                follow::read_once(s, |l| {
+                    if usize::try_from(n).is_ok_and(|n| ring.len() == n) {
+                        ring.pop_front();
+                    }
+                    if n > 0 {
+                        ring.push_back((l.bytes.to_vec(), l.oversized));
+                    }
+                })?;
+                for (bytes, oversized) in ring {
+                    let line =
+                        wontopos_logs::engine::line::Line { number: 0, offset: 0, bytes: &bytes, oversized };
+                    if let Some(parsed) = scan::classify(&line) {
+                        summary.add(&parsed);
+                    }
+                }
+            }
+        }
+    }
+    Ok(summary)
+}
+
+fn run_follow(args: &SummaryArgs, sources: Vec<Source>, window: TimeWindow) -> anyhow::Result<ExitCode> {
+    let term = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&term)).context("installing signal handlers")?;
+    }
+    let summary = Arc::new(Mutex::new(Summary::new(args.bucket).with_window(window)));
+    // Stdin and compressed files end; when every source is one, so does the follow.
+    let streams = sources.iter().filter(|s| matches!(s, Source::Stdin) || s.is_gzip()).count();
+    let ended = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let opts =
+        FollowOptions { watch: !args.poll_only, start: start_at(&args.range), ..FollowOptions::default() };
+    let (stop, handle) = {
+        let summary = Arc::clone(&summary);
+        let ended = Arc::clone(&ended);
+        follow::spawn(sources.clone(), opts, move |ev| match ev {
+            follow::Event::Line { line, .. } => {
+                if let Some(parsed) = scan::classify(&line) {
+                    summary.lock().unwrap_or_else(PoisonError::into_inner).add(&parsed);
+                }
+            }
+            follow::Event::Notice { text, .. } => eprintln!("wontopos-logs: {}", sanitize(&text)),
+            follow::Event::Ended { .. } => {
+                ended.fetch_add(1, Ordering::SeqCst);
+            }
+            follow::Event::CaughtUp { .. } => {}
+        })
+    };
+    let p = Paint::for_stdout();
+    let mut next = Instant::now() + args.interval;
+    let all_streams_ended = || streams == sources.len() && ended.load(Ordering::SeqCst) == streams;
+    loop {
+        if term.load(Ordering::Relaxed) || all_streams_ended() {
+            break;
+        }
+        let now = Instant::now();
+        if now >= next {
+            next += args.interval;
+            let report = summary.lock().unwrap_or_else(PoisonError::into_inner).report();
+            let mut out = io::stdout().lock();
+            print_report(&mut out, &report, args, p)?;
+            if !args.json {
+                writeln!(out)?;
+            }
+            out.flush()?;
+        }
+        std::thread::sleep(next.saturating_duration_since(Instant::now()).min(Duration::from_millis(50)));
+    }
+    stop.store(true, Ordering::SeqCst);
+    let _ = handle.join();
+    let report = summary.lock().unwrap_or_else(PoisonError::into_inner).report();
+    let mut out = io::stdout().lock();
+    print_report(&mut out, &report, args, p)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
 fn write_table(out: &mut impl Write, r: &SummaryReport, files: &[String], p: Paint) -> io::Result<()> {
     let t = &r.totals;
     let names: Vec<String> = files.iter().map(|f| sanitize(f).into_owned()).collect();

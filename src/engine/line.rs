@@ -109,6 +109,12 @@ impl LineSplitter {
         Ok(n)
     }
 
+    /// The first `take` of the `n` bytes the last `fill` read.
+    pub fn last_filled(&self, n: usize, take: usize) -> &[u8] {
+        let start = self.buf.len() - n;
+        &self.buf[start..start + take.min(n)]
+    }
+
     /// Appends bytes that came from elsewhere (stdin chunks, tests).
     pub fn push(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);

@@ -141,11 +141,13 @@ pub fn summarize(
     sources: &[Source],
     threads: usize,
     bucket_secs: i64,
+    window: super::stats::TimeWindow,
 ) -> Result<super::stats::Summary, InputError> {
     input::check_sources(sources)?;
-    let mut total = super::stats::Summary::new(bucket_secs);
+    let make = || super::stats::Summary::new(bucket_secs).with_window(window);
+    let mut total = make();
     for source in sources {
-        for part in scan_source(source, threads, &|| super::stats::Summary::new(bucket_secs))? {
+        for part in scan_source(source, threads, &make)? {
             total.merge(&part.sink);
         }
     }

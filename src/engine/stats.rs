@@ -211,15 +211,49 @@ pub struct Summary {
     pub totals: Totals,
     pub groups: Groups,
     pub buckets: Buckets,
+    pub window: TimeWindow,
+}
+
+/// `--since` / `--until`: events timed outside the window are left out.
+/// Lines without a usable timestamp (malformed lines, untimed events)
+/// cannot be placed in time and are kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeWindow {
+    pub since: Option<Nanos>,
+    pub until: Option<Nanos>,
+}
+
+impl TimeWindow {
+    pub fn contains(&self, ts: Option<Nanos>) -> bool {
+        match ts {
+            None => true,
+            Some(t) => self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t < u),
+        }
+    }
 }
 
 impl Summary {
     pub fn new(bucket_secs: i64) -> Self {
-        Summary { totals: Totals::default(), groups: Groups::default(), buckets: Buckets::new(bucket_secs) }
+        Summary {
+            totals: Totals::default(),
+            groups: Groups::default(),
+            buckets: Buckets::new(bucket_secs),
+            window: TimeWindow::default(),
+        }
+    }
+
+    pub fn with_window(mut self, window: TimeWindow) -> Self {
+        self.window = window;
+        self
     }
 
     /// Counts one non-blank line.
     pub fn add(&mut self, parsed: &Parsed<'_>) {
+        if let Parsed::Event(r) = parsed {
+            if !self.window.contains(r.ts) {
+                return;
+            }
+        }
         self.totals.lines += 1;
         match parsed {
             Parsed::Malformed(_) => self.totals.malformed += 1,

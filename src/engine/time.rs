@@ -218,3 +218,20 @@ mod duration_tests {
         }
     }
 }
+
+/// `--since` / `--until`: a duration back from `now` (`30m`, `2h`) or an
+/// RFC 3339 time.
+pub fn parse_time_arg(s: &str, now: Nanos) -> Result<Nanos, String> {
+    if let Some(t) = parse_rfc3339(s.trim()) {
+        return Ok(t);
+    }
+    if s.trim().starts_with(|c: char| c.is_ascii_digit()) && !s.contains('-') && !s.contains(':') {
+        let secs = parse_duration_secs(s)?;
+        return Ok(now - secs * 1_000_000_000);
+    }
+    Err(format!("'{s}' is neither a duration such as 30m nor an RFC 3339 time such as 2026-11-24T13:00:00Z"))
+}
+
+pub fn now_nanos() -> Nanos {
+    Utc::now().timestamp_nanos_opt().unwrap_or(0)
+}
