@@ -14,6 +14,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the live triage dashboard on log files: failure groups by code and
+    /// status, the 429 / 5xx trend, and any request's lines with the
+    /// documented fix. Follows the files like `tail -F` (rotation, truncation,
+    /// files that appear later). Press ? inside for the keys.
+    ///
+    /// FILE may be `-` for stdin. The counts equal `summary --json` on the same
+    /// input.
+    Tail(TailArgs),
     /// Count requests and failures: failure groups by error code and status,
     /// and 429 / 5xx per time bucket.
     ///
@@ -87,6 +95,25 @@ pub struct RangeArgs {
     /// Leave out events timed at or after this (same forms as --since).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    /// Log files to open (`-` for stdin; `.gz` files are read once).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Show what the files hold now, without following new lines.
+    #[arg(long)]
+    pub no_follow: bool,
+    /// Bucket for the counts and the chart (default: the chart's bucket
+    /// follows its window: 10s for 15m, 1m for 1h, 5m for 6h, 15m for 24h).
+    #[arg(long, value_parser = parse_bucket, value_name = "DURATION")]
+    pub bucket: Option<i64>,
+    #[command(flatten)]
+    pub range: RangeArgs,
+    /// Poll the files only, without filesystem events.
+    #[arg(long)]
+    pub poll_only: bool,
 }
 
 #[derive(Debug, Args)]

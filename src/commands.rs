@@ -5,6 +5,7 @@ mod generate;
 mod paint;
 mod show;
 mod summary;
+mod tail;
 
 use std::process::ExitCode;
 
@@ -14,6 +15,7 @@ use crate::cli::{Cli, Command};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Tail(a) => tail::run(&a),
         Command::Summary(a) => summary::run(&a),
         Command::Show(a) => show::run(&a),
         Command::Codes(a) => codes::run(&a),

@@ -12,4 +12,5 @@ pub mod record;
 pub mod sanitize;
 pub mod scan;
 pub mod stats;
+pub mod store;
 pub mod time;

@@ -1,0 +1,20 @@
+use std::process::ExitCode;
+
+use wontopos_logs::tui::{self, TailOptions};
+
+use super::summary::{start_at, window};
+use crate::cli::TailArgs;
+
+pub fn run(args: &TailArgs) -> anyhow::Result<ExitCode> {
+    let opts = TailOptions {
+        sources: super::sources(&args.files),
+        follow: !args.no_follow,
+        bucket: args.bucket.unwrap_or(60),
+        bucket_override: args.bucket,
+        start: start_at(&args.range),
+        window: window(&args.range)?,
+        poll_only: args.poll_only,
+    };
+    let code = tui::run(&opts)?;
+    Ok(ExitCode::from(code))
+}

@@ -1,0 +1,389 @@
+//! What the live view needs, kept compact: exact counts (the same
+//! `Summary` that `summary --json` prints), a fine-grained time series for
+//! charts at any window, and one small record per failure and per malformed
+//! line (offsets, times, group ids; never the lines themselves, which are
+//! re-read from their file when shown).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::line::Line;
+use super::record::{MalformedKind, Parsed, Record};
+use super::stats::{BucketCounts, Summary};
+use super::time::Nanos;
+
+/// Resolution of the stored time series; charts re-bucket from it.
+pub const SLOT_SECS: i64 = 10;
+
+#[derive(Debug, Clone)]
+pub struct FailureRec {
+    pub ts: Option<Nanos>,
+    pub source: u16,
+    pub status: u16,
+    pub group: u32,
+    pub key: u32,
+    pub route: u32,
+    pub line: u64,
+    pub offset: u64,
+    pub latency_ms: Option<f32>,
+    pub retry_after: Option<u32>,
+    pub request_id: Option<Box<str>>,
+}
+
+/// Reads up to `max` bytes of the line at `offset` of `path`, for display.
+pub fn read_line_at(path: &std::path::Path, offset: u64, max: usize) -> Option<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).ok()?;
+    f.seek(SeekFrom::Start(offset)).ok()?;
+    let mut buf = vec![0u8; max];
+    let mut n = 0;
+    while n < max {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(_) => return None,
+        }
+    }
+    buf.truncate(n);
+    if let Some(end) = memchr::memchr(b'\n', &buf) {
+        buf.truncate(end);
+    }
+    Some(buf)
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct MalformedRec {
+    pub source: u16,
+    pub line: u64,
+    pub offset: u64,
+    pub kind: MalformedKind,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupInfo {
+    pub code: Option<Box<str>>,
+    pub status: u16,
+    pub count: u64,
+    pub first_seen: Option<Nanos>,
+    pub last_seen: Option<Nanos>,
+    /// The arrival order of its first failure, for "new" markers.
+    pub first_index: usize,
+    /// Failures per slot.
+    pub series: BTreeMap<i64, u32>,
+}
+
+/// Strings seen again and again (API keys, routes), stored once.
+#[derive(Debug, Clone, Default)]
+pub struct Interner {
+    ids: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    pub const NONE: u32 = u32::MAX;
+    pub fn intern(&mut self, s: Option<&str>) -> u32 {
+        let Some(s) = s else { return Self::NONE };
+        if let Some(id) = self.ids.get(s) {
+            return *id;
+        }
+        let id = u32::try_from(self.names.len()).unwrap_or(Self::NONE);
+        self.names.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+    pub fn name(&self, id: u32) -> Option<&str> {
+        self.names.get(id as usize).map(|s| &**s)
+    }
+}
+
+/// The counting half of the store: small enough to copy when the view pauses.
+#[derive(Debug, Clone)]
+pub struct Counts {
+    pub summary: Summary,
+    pub groups: Vec<GroupInfo>,
+    /// Requests, failures, 429 and 5xx per slot.
+    pub series: BTreeMap<i64, BucketCounts>,
+    pub earliest: Option<Nanos>,
+    pub latest: Option<Nanos>,
+    pub failures_len: usize,
+    pub malformed_len: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceState {
+    pub name: String,
+    /// Where its lines can be read again (a spool file for stdin).
+    pub path: Option<std::path::PathBuf>,
+    /// Size when reading started, for the progress indicator.
+    pub initial_size: u64,
+    pub read: u64,
+    pub caught_up: bool,
+    pub ended: bool,
+}
+
+/// Everything the view shows. Fed line by line; `counts` is what the
+/// dashboard renders, the vectors are append-only.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub counts: Counts,
+    pub sources: Vec<SourceState>,
+    pub failures: Vec<FailureRec>,
+    /// Indices into `failures`, per group, in arrival order.
+    pub by_group: Vec<Vec<u32>>,
+    pub malformed: Vec<MalformedRec>,
+    pub keys: Interner,
+    pub routes: Interner,
+    pub notices: Vec<String>,
+    group_ids: HashMap<(Option<Box<str>>, u16), u32>,
+    /// Bumped on every change, so the view redraws only when needed.
+    pub generation: u64,
+}
+
+impl Store {
+    pub fn new(bucket_secs: i64, sources: Vec<SourceState>) -> Self {
+        Store {
+            counts: Counts {
+                summary: Summary::new(bucket_secs),
+                groups: Vec::new(),
+                series: BTreeMap::new(),
+                earliest: None,
+                latest: None,
+                failures_len: 0,
+                malformed_len: 0,
+            },
+            sources,
+            failures: Vec::new(),
+            by_group: Vec::new(),
+            malformed: Vec::new(),
+            keys: Interner::default(),
+            routes: Interner::default(),
+            notices: Vec::new(),
+            group_ids: HashMap::new(),
+            generation: 0,
+        }
+    }
+
+    pub fn with_window(mut self, window: super::stats::TimeWindow) -> Self {
+        self.counts.summary.window = window;
+        self
+    }
+
+    /// Counts one raw line from `source`.
+    pub fn add_line(&mut self, source: usize, line: &Line<'_>) {
+        if let Some(s) = self.sources.get_mut(source) {
+            s.read = s.read.max(line.offset + line.bytes.len() as u64 + 1);
+        }
+        let Some(parsed) = super::scan::classify(line) else { return };
+        self.add(source, line, &parsed);
+    }
+
+    pub fn add(&mut self, source: usize, line: &Line<'_>, parsed: &Parsed<'_>) {
+        let before = self.counts.summary.totals.lines;
+        self.counts.summary.add(parsed);
+        if self.counts.summary.totals.lines == before {
+            return; // outside --since/--until
+        }
+        self.generation += 1;
+        let source16 = u16::try_from(source).unwrap_or(u16::MAX);
+        match parsed {
+            Parsed::Malformed(kind) => {
+                self.malformed.push(MalformedRec {
+                    source: source16,
+                    line: line.number,
+                    offset: line.offset,
+                    kind: *kind,
+                });
+                self.counts.malformed_len = self.malformed.len();
+            }
+            Parsed::Event(r) if r.is_request() => self.add_request(source16, line, r),
+            Parsed::Event(_) => {}
+        }
+    }
+
+    fn add_request(&mut self, source: u16, line: &Line<'_>, r: &Record<'_>) {
+        let c = &mut self.counts;
+        if let Some(ts) = r.ts {
+            c.earliest = Some(c.earliest.map_or(ts, |e| e.min(ts)));
+            c.latest = Some(c.latest.map_or(ts, |l| l.max(ts)));
+            c.series.entry(slot_of(ts)).or_default().add(r);
+        }
+        if !r.is_failure() {
+            return;
+        }
+        let Some(status) = r.status else { return };
+        let index = self.failures.len();
+        let key = (r.code.as_deref().map(Box::from), status);
+        let group = match self.group_ids.get(&key) {
+            Some(g) => *g,
+            None => {
+                let g = u32::try_from(c.groups.len()).unwrap_or(u32::MAX);
+                c.groups.push(GroupInfo {
+                    code: key.0.clone(),
+                    status,
+                    count: 0,
+                    first_seen: None,
+                    last_seen: None,
+                    first_index: index,
+                    series: BTreeMap::new(),
+                });
+                self.by_group.push(Vec::new());
+                self.group_ids.insert(key, g);
+                g
+            }
+        };
+        let info = &mut c.groups[group as usize];
+        info.count += 1;
+        if let Some(ts) = r.ts {
+            info.first_seen = Some(info.first_seen.map_or(ts, |f| f.min(ts)));
+            info.last_seen = Some(info.last_seen.map_or(ts, |l| l.max(ts)));
+            *info.series.entry(slot_of(ts)).or_default() += 1;
+        }
+        let route = route_of(r.method.as_deref(), r.path.as_deref());
+        #[allow(clippy::cast_possible_truncation)]
+        self.failures.push(FailureRec {
+            ts: r.ts,
+            source,
+            status,
+            group,
+            key: self.keys.intern(r.api_key_id.as_deref()),
+            route: self.routes.intern(route.as_deref()),
+            line: line.number,
+            offset: line.offset,
+            latency_ms: r.latency_ms.map(|l| l as f32),
+            retry_after: r.retry_after.map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
+            request_id: r.request_id.as_deref().map(Box::from),
+        });
+        self.by_group[group as usize].push(u32::try_from(index).unwrap_or(u32::MAX));
+        self.counts.failures_len = self.failures.len();
+    }
+
+    pub fn notice(&mut self, text: String) {
+        self.notices.push(text);
+        self.generation += 1;
+    }
+
+    /// Share of the initial content read, 0.0..=1.0, while loading.
+    pub fn progress(&self) -> Option<f64> {
+        if self.sources.iter().all(|s| s.caught_up) {
+            return None;
+        }
+        let total: u64 = self.sources.iter().map(|s| s.initial_size).sum();
+        let read: u64 = self.sources.iter().map(|s| s.read.min(s.initial_size)).sum();
+        #[allow(clippy::cast_precision_loss)]
+        Some(if total == 0 { 0.0 } else { read as f64 / total as f64 })
+    }
+}
+
+pub fn slot_of(ts: Nanos) -> i64 {
+    ts.div_euclid(1_000_000_000).div_euclid(SLOT_SECS) * SLOT_SECS
+}
+
+/// `GET /v1/orders/52750` as `GET /v1/orders/{id}`: path segments that
+/// look like identifiers are folded so routes group.
+pub fn route_of(method: Option<&str>, path: Option<&str>) -> Option<String> {
+    let path = path?;
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let mut out = String::with_capacity(path.len() + 8);
+    if let Some(m) = method {
+        out.push_str(m);
+        out.push(' ');
+    }
+    for (i, seg) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if looks_like_id(seg) {
+            out.push_str("{id}");
+        } else {
+            out.push_str(seg);
+        }
+    }
+    Some(out)
+}
+
+fn looks_like_id(seg: &str) -> bool {
+    let digits = seg.bytes().filter(u8::is_ascii_digit).count();
+    !seg.is_empty()
+        && (digits == seg.len()
+            || (seg.len() >= 8
+                && digits >= 2
+                && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')))
+}
+
+/// Re-buckets slot counts into buckets of `secs`, from `from` to `to`
+/// (epoch seconds, inclusive start of the first bucket), empty buckets kept.
+pub fn rebucket<V, T: Copy + Default>(
+    series: &BTreeMap<i64, V>,
+    from: i64,
+    to: i64,
+    secs: i64,
+    mut add: impl FnMut(&mut T, &V),
+) -> Vec<(i64, T)> {
+    let secs = secs.max(SLOT_SECS);
+    let first = from.div_euclid(secs) * secs;
+    let mut out: Vec<(i64, T)> = Vec::new();
+    let mut b = first;
+    while b <= to && out.len() < 100_000 {
+        out.push((b, T::default()));
+        b += secs;
+    }
+    for (slot, v) in series.range(first..=to) {
+        let i = usize::try_from((slot - first) / secs).unwrap_or(usize::MAX);
+        if let Some((_, acc)) = out.get_mut(i) {
+            add(acc, v);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::line::Line;
+
+    fn line(n: u64, s: &str) -> Line<'_> {
+        Line { number: n, offset: n * 100, bytes: s.as_bytes(), oversized: false }
+    }
+
+    #[test]
+    fn routes_fold_ids() {
+        assert_eq!(route_of(Some("GET"), Some("/v1/orders/52750")).as_deref(), Some("GET /v1/orders/{id}"));
+        assert_eq!(
+            route_of(None, Some("/v1/customers/cus_8f3k2j9d?x=1")).as_deref(),
+            Some("/v1/customers/{id}")
+        );
+        assert_eq!(route_of(Some("POST"), Some("/v1/payments")).as_deref(), Some("POST /v1/payments"));
+        assert_eq!(route_of(Some("GET"), None), None);
+    }
+
+    #[test]
+    fn store_counts_equal_summary() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/app.log")).unwrap();
+        let mut store = Store::new(60, vec![]);
+        let mut summary = Summary::new(60);
+        for (i, l) in text.lines().enumerate() {
+            let l = line(i as u64 + 1, l);
+            store.add_line(0, &l);
+            if let Some(p) = crate::engine::scan::classify(&l) {
+                summary.add(&p);
+            }
+        }
+        assert_eq!(store.counts.summary.totals, summary.totals);
+        let total: u64 = store.counts.groups.iter().map(|g| g.count).sum();
+        assert_eq!(total, summary.totals.failures);
+        assert_eq!(store.failures.len() as u64, summary.totals.failures);
+        assert_eq!(store.malformed.len() as u64, summary.totals.malformed);
+        let rl: u64 = store.counts.series.values().map(|b| b.rate_limited).sum();
+        assert_eq!(rl, summary.totals.rate_limited);
+    }
+
+    #[test]
+    fn rebucket_sums_slots() {
+        let mut s = BTreeMap::new();
+        s.insert(0, 1u64);
+        s.insert(10, 2);
+        s.insert(60, 5);
+        let b = rebucket(&s, 0, 119, 60, |a: &mut u64, v: &u64| *a += *v);
+        assert_eq!(b, vec![(0, 3), (60, 5)]);
+    }
+}

@@ -1,0 +1,311 @@
+//! `wontopos-logs tail`: the live triage dashboard.
+//!
+//! Threads: the follower (or a one-shot loader) and a stdin reader feed one
+//! shared `Store`; the main thread owns the `App`, reads keys and the mouse,
+//! and redraws when the store or the state changed, at most ~30 times a
+//! second. Request lookups for the detail view run on their own thread so
+//! keys stay answered while a large file is searched.
+
+pub mod app;
+pub mod view;
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use base64::Engine as _;
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use ratatui::crossterm::execute;
+
+use crate::engine::follow::{self, FollowOptions, StartAt};
+use crate::engine::input::Source;
+use crate::engine::line::LineSplitter;
+use crate::engine::lookup::{self, Entry};
+use crate::engine::stats::TimeWindow;
+use crate::engine::store::{SourceState, Store};
+use app::{Action, App};
+
+#[derive(Debug, Clone)]
+pub struct TailOptions {
+    pub sources: Vec<Source>,
+    pub follow: bool,
+    pub bucket: i64,
+    pub bucket_override: Option<i64>,
+    pub start: StartAt,
+    pub window: TimeWindow,
+    pub poll_only: bool,
+}
+
+type Shared = Arc<Mutex<Store>>;
+
+fn lock(store: &Shared) -> MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs the dashboard until the user quits or a signal arrives. Returns the
+/// process exit status.
+pub fn run(opts: &TailOptions) -> anyhow::Result<u8> {
+    if !io::stdout().is_terminal() {
+        bail!("tail draws a dashboard and needs a terminal; for scripts use `summary --json` (or `summary --follow`)");
+    }
+    for s in &opts.sources {
+        if let Source::File(p) = s {
+            if p.is_dir() {
+                bail!("{}: is a directory, not a log file", p.display());
+            }
+        }
+    }
+    let spool = Spool::new()?;
+    let store = Arc::new(Mutex::new(
+        Store::new(opts.bucket, opts.sources.iter().map(|s| source_state(s, &spool)).collect())
+            .with_window(opts.window),
+    ));
+    let stop_ingest = start_ingest(opts, &store, &spool)?;
+    let signal = Arc::new(AtomicUsize::new(0));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register_usize(sig, Arc::clone(&signal), usize::try_from(sig).unwrap_or(15))
+            .context("installing signal handlers")?;
+    }
+    let lookup_sources: Vec<Source> =
+        lock(&store).sources.iter().filter_map(|s| s.path.clone()).map(Source::File).collect();
+
+    let mut terminal = init_terminal()?;
+    let result = event_loop(&mut terminal, opts, &store, &signal, &lookup_sources);
+    restore_terminal();
+    stop_ingest.store(true, Ordering::SeqCst);
+    drop(spool);
+    result
+}
+
+fn source_state(s: &Source, spool: &Spool) -> SourceState {
+    match s {
+        Source::File(p) => SourceState {
+            name: p.display().to_string(),
+            path: (!s.is_gzip()).then(|| p.clone()),
+            initial_size: std::fs::metadata(p).map_or(0, |m| m.len()),
+            read: 0,
+            caught_up: false,
+            ended: false,
+        },
+        Source::Stdin => SourceState {
+            name: "stdin".into(),
+            path: Some(spool.path.clone()),
+            initial_size: 0,
+            read: 0,
+            caught_up: true,
+            ended: false,
+        },
+    }
+}
+
+/// Stdin cannot be read twice, so what arrives is also written to a
+/// temporary file that the detail view can search. Removed on exit.
+struct Spool {
+    path: PathBuf,
+}
+
+impl Spool {
+    fn new() -> anyhow::Result<Self> {
+        let path = std::env::temp_dir().join(format!("wontopos-logs-stdin-{}.log", std::process::id()));
+        Ok(Spool { path })
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn start_ingest(opts: &TailOptions, store: &Shared, spool: &Spool) -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut files = Vec::new();
+    for (i, s) in opts.sources.iter().enumerate() {
+        match s {
+            Source::Stdin => spawn_stdin(i, Arc::clone(store), spool.path.clone())?,
+            _ => files.push((i, s.clone())),
+        }
+    }
+    if files.is_empty() {
+        return Ok(stop);
+    }
+    let index: Vec<usize> = files.iter().map(|(i, _)| *i).collect();
+    let sources: Vec<Source> = files.into_iter().map(|(_, s)| s).collect();
+    if opts.follow {
+        let fopts = FollowOptions { watch: !opts.poll_only, start: opts.start, ..FollowOptions::default() };
+        let shared = Arc::clone(store);
+        let (flag, _handle) = follow::spawn(sources, fopts, move |ev| {
+            let mut st = lock(&shared);
+            match ev {
+                follow::Event::Line { source, line } => st.add_line(index[source], &line),
+                follow::Event::Notice { text, .. } => st.notice(text),
+                follow::Event::CaughtUp { source } => {
+                    st.sources[index[source]].caught_up = true;
+                    st.generation += 1;
+                }
+                follow::Event::Ended { source } => st.sources[index[source]].ended = true,
+            }
+        });
+        return Ok(flag);
+    }
+    let shared = Arc::clone(store);
+    std::thread::Builder::new().name("load".into()).spawn(move || {
+        for (k, s) in sources.iter().enumerate() {
+            let i = index[k];
+            let result = follow::read_once(s, |line| lock(&shared).add_line(i, &line));
+            let mut st = lock(&shared);
+            if let Err(e) = result {
+                st.notice(e.to_string());
+            }
+            st.sources[i].caught_up = true;
+            st.sources[i].ended = true;
+            st.generation += 1;
+        }
+    })?;
+    Ok(stop)
+}
+
+fn spawn_stdin(i: usize, store: Shared, spool_path: PathBuf) -> anyhow::Result<()> {
+    let mut spool = std::fs::File::create(&spool_path)
+        .with_context(|| format!("{}: cannot create", spool_path.display()))?;
+    std::thread::Builder::new().name("stdin".into()).spawn(move || {
+        let mut stdin = io::stdin().lock();
+        let mut splitter = LineSplitter::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let _ = spool.write_all(&buf[..n]);
+                    splitter.push(&buf[..n]);
+                    let mut st = lock(&store);
+                    splitter.drain_lines(|l| st.add_line(i, &l));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    lock(&store).notice(format!("stdin: {e}"));
+                    break;
+                }
+            }
+        }
+        let mut st = lock(&store);
+        splitter.finish(|l| st.add_line(i, &l));
+        st.sources[i].ended = true;
+        st.notice("stdin closed; everything it sent is shown".into());
+    })?;
+    Ok(())
+}
+
+type Term = ratatui::DefaultTerminal;
+
+fn init_terminal() -> anyhow::Result<Term> {
+    let terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    // Mouse capture is ours to undo, before ratatui's own restore runs.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+        ratatui::restore();
+        previous(info);
+    }));
+    execute!(io::stdout(), EnableMouseCapture).context("cannot enable the mouse")?;
+    Ok(terminal)
+}
+
+fn restore_terminal() {
+    let _ = execute!(io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+}
+
+type LookupSlot = Arc<Mutex<Option<(String, Result<Vec<Entry>, String>)>>>;
+
+fn event_loop(
+    terminal: &mut Term,
+    opts: &TailOptions,
+    store: &Shared,
+    signal: &AtomicUsize,
+    lookup_sources: &[Source],
+) -> anyhow::Result<u8> {
+    let mut app = App::new(opts.follow, opts.bucket_override);
+    let lookup_slot: LookupSlot = Arc::new(Mutex::new(None));
+    let mut drawn_generation = u64::MAX;
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - Duration::from_secs(1);
+    loop {
+        let sig = signal.load(Ordering::SeqCst);
+        if sig != 0 {
+            return Ok(u8::try_from(128 + sig).unwrap_or(143));
+        }
+        if let Some((id, result)) = lookup_slot.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            if let Some(d) = app.detail.as_mut().filter(|d| d.request_id == id) {
+                d.entries = Some(result);
+                dirty = true;
+            }
+        }
+        let generation = lock(store).generation;
+        let store_changed = generation != drawn_generation && app.paused.is_none();
+        if dirty || (store_changed && last_draw.elapsed() >= Duration::from_millis(33)) {
+            let st = lock(store);
+            // A failed draw (a vanished terminal, say) is not worth dying for.
+            let _ = terminal.draw(|frame| {
+                app.size = frame.area();
+                view::render(frame, &app, &st);
+            });
+            drawn_generation = st.generation;
+            dirty = false;
+            last_draw = Instant::now();
+        }
+        if !event::poll(Duration::from_millis(33)).unwrap_or(false) {
+            continue;
+        }
+        let action = match event::read() {
+            Ok(Event::Key(key)) => {
+                let st = lock(store);
+                app.handle_key(key, &st)
+            }
+            Ok(Event::Mouse(m)) => {
+                let st = lock(store);
+                app.handle_mouse(m, &st)
+            }
+            Ok(Event::Resize(..)) => Action::None,
+            Ok(_) => continue,
+            // The terminal went away (closed pty): leave quietly.
+            Err(_) => return Ok(0),
+        };
+        dirty = true;
+        match action {
+            Action::None => {}
+            Action::Quit => return Ok(0),
+            Action::TogglePause => {
+                app.paused = match app.paused.take() {
+                    Some(_) => None,
+                    None => Some(lock(store).counts.clone()),
+                };
+            }
+            Action::Copy(text) => {
+                let clean = crate::engine::sanitize::sanitize(&text).into_owned();
+                let b64 = base64::engine::general_purpose::STANDARD.encode(clean.as_bytes());
+                let mut out = io::stdout();
+                let _ = write!(out, "\x1b]52;c;{b64}\x07");
+                let _ = out.flush();
+                app.status = Some(format!("copied {clean} to the clipboard"));
+            }
+            Action::OpenRequest(id) => {
+                let slot = Arc::clone(&lookup_slot);
+                let sources: Vec<Source> = lookup_sources
+                    .iter()
+                    .filter(
+                        |s| matches!(s, Source::File(p) if std::fs::metadata(p).is_ok_and(|m| m.len() > 0)),
+                    )
+                    .cloned()
+                    .collect();
+                std::thread::spawn(move || {
+                    let result = lookup::find_request(&sources, &id).map_err(|e| e.to_string());
+                    *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some((id, result));
+                });
+            }
+        }
+    }
+}

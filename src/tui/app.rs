@@ -1,0 +1,465 @@
+//! The TUI's state and how keys and the mouse change it. No drawing and no
+//! I/O here: `handle_key` and `handle_mouse` take the store read-only and
+//! return what the event loop should do, so state can be tested directly.
+
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+
+use crate::engine::store::{Counts, Store};
+use crate::engine::time::Nanos;
+
+use super::view::layout::DashboardLayout;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Dashboard,
+    Detail,
+    Malformed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Groups,
+    Requests,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    M15,
+    H1,
+    H6,
+    H24,
+    All,
+}
+
+impl Window {
+    pub fn label(self) -> &'static str {
+        match self {
+            Window::M15 => "15m",
+            Window::H1 => "1h",
+            Window::H6 => "6h",
+            Window::H24 => "24h",
+            Window::All => "all",
+        }
+    }
+    pub fn secs(self) -> Option<i64> {
+        match self {
+            Window::M15 => Some(900),
+            Window::H1 => Some(3600),
+            Window::H6 => Some(6 * 3600),
+            Window::H24 => Some(86_400),
+            Window::All => None,
+        }
+    }
+    fn next(self) -> Self {
+        match self {
+            Window::M15 => Window::H1,
+            Window::H1 => Window::H6,
+            Window::H6 => Window::H24,
+            Window::H24 => Window::All,
+            Window::All => Window::M15,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    Count,
+    Recency,
+}
+
+/// A request opened in the detail view; its lines are looked up in the
+/// background and arrive in `entries`.
+#[derive(Debug, Clone)]
+pub struct DetailState {
+    pub request_id: String,
+    pub entries: Option<Result<Vec<crate::engine::lookup::Entry>, String>>,
+    pub scroll: u16,
+}
+
+/// What the event loop must do after an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    None,
+    Quit,
+    /// Look up every line of this request (in the background).
+    OpenRequest(String),
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
+    TogglePause,
+}
+
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub text: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub stack: Vec<Screen>,
+    pub focus: Focus,
+    pub window: Window,
+    pub sort: SortBy,
+    pub group_sel: usize,
+    pub request_sel: usize,
+    pub malformed_sel: usize,
+    pub filter: Option<String>,
+    pub prompt: Option<Prompt>,
+    pub help: bool,
+    pub detail: Option<DetailState>,
+    /// Frozen counts while paused; the store keeps reading underneath.
+    pub paused: Option<Counts>,
+    pub following: bool,
+    pub status: Option<String>,
+    /// Chart bucket chosen with --bucket; otherwise it follows the window.
+    pub bucket_override: Option<i64>,
+    pub size: Rect,
+}
+
+impl App {
+    pub fn new(following: bool, bucket_override: Option<i64>) -> Self {
+        App {
+            stack: vec![Screen::Dashboard],
+            focus: Focus::Groups,
+            window: Window::All,
+            sort: SortBy::Count,
+            group_sel: 0,
+            request_sel: 0,
+            malformed_sel: 0,
+            filter: None,
+            prompt: None,
+            help: false,
+            detail: None,
+            paused: None,
+            following,
+            status: None,
+            bucket_override,
+            size: Rect::new(0, 0, 80, 24),
+        }
+    }
+
+    pub fn screen(&self) -> Screen {
+        *self.stack.last().unwrap_or(&Screen::Dashboard)
+    }
+
+    /// The counts the view shows: frozen while paused, live otherwise.
+    pub fn counts<'a>(&'a self, store: &'a Store) -> &'a Counts {
+        self.paused.as_ref().unwrap_or(&store.counts)
+    }
+
+    /// Group ids in display order, after sorting and filtering.
+    pub fn visible_groups(&self, store: &Store) -> Vec<u32> {
+        let counts = self.counts(store);
+        let mut ids: Vec<u32> = (0..counts.groups.len())
+            .filter_map(|i| u32::try_from(i).ok())
+            .filter(|&g| self.group_matches(store, g))
+            .collect();
+        ids.sort_by(|&a, &b| {
+            let (ga, gb) = (&counts.groups[a as usize], &counts.groups[b as usize]);
+            let by_count = gb.count.cmp(&ga.count);
+            let by_recency = gb.last_seen.cmp(&ga.last_seen);
+            match self.sort {
+                SortBy::Count => by_count.then(by_recency),
+                SortBy::Recency => by_recency.then(by_count),
+            }
+            .then_with(|| ga.code.cmp(&gb.code))
+            .then(ga.status.cmp(&gb.status))
+        });
+        ids
+    }
+
+    fn group_matches(&self, store: &Store, g: u32) -> bool {
+        let Some(f) = self.filter.as_deref() else { return true };
+        let info = &self.counts(store).groups[g as usize];
+        let f = f.to_lowercase();
+        info.code.as_deref().unwrap_or("(no code)").to_lowercase().contains(&f)
+            || info.status.to_string().contains(&f)
+            // A group stays when any of its requests match.
+            || self.requests_of(store, g).next().is_some()
+    }
+
+    pub fn selected_group(&self, store: &Store) -> Option<u32> {
+        let groups = self.visible_groups(store);
+        groups.get(self.group_sel.min(groups.len().saturating_sub(1))).copied()
+    }
+
+    /// Failure indices of group `g`, newest first, honouring the filter and pause.
+    pub fn requests_of<'a>(&'a self, store: &'a Store, g: u32) -> impl Iterator<Item = u32> + 'a {
+        let limit = self.counts(store).failures_len;
+        let list = store.by_group.get(g as usize).map_or(&[][..], Vec::as_slice);
+        let visible = &list[..list.partition_point(|&i| (i as usize) < limit)];
+        let filter = self.filter.as_deref().map(str::to_lowercase);
+        visible.iter().rev().copied().filter(move |&i| match &filter {
+            None => true,
+            Some(f) => failure_matches(store, i, f),
+        })
+    }
+
+    pub fn selected_request(&self, store: &Store) -> Option<u32> {
+        let g = self.selected_group(store)?;
+        self.requests_of(store, g).nth(self.request_sel)
+    }
+
+    pub fn handle_key(&mut self, key: KeyEvent, store: &Store) -> Action {
+        if key.kind != KeyEventKind::Press {
+            return Action::None;
+        }
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            return Action::Quit;
+        }
+        if self.prompt.is_some() {
+            return self.handle_prompt_key(key, store);
+        }
+        if self.help {
+            // Any key closes the help; q still quits.
+            self.help = false;
+            return if key.code == KeyCode::Char('q') { Action::Quit } else { Action::None };
+        }
+        self.status = None;
+        match key.code {
+            KeyCode::Char('q') => return Action::Quit,
+            KeyCode::Char('?') => self.help = true,
+            KeyCode::Char('/') => {
+                self.prompt = Some(Prompt { text: self.filter.clone().unwrap_or_default(), error: None });
+            }
+            KeyCode::Char('p') => return Action::TogglePause,
+            KeyCode::Char('w') => self.window = self.window.next(),
+            KeyCode::Char('s') => {
+                self.sort = if self.sort == SortBy::Count { SortBy::Recency } else { SortBy::Count };
+                self.group_sel = 0;
+                self.request_sel = 0;
+            }
+            KeyCode::Char('u') if self.screen() != Screen::Malformed => self.stack.push(Screen::Malformed),
+            KeyCode::Char('y') => {
+                let id = match self.screen() {
+                    Screen::Detail => self.detail.as_ref().map(|d| d.request_id.clone()),
+                    _ => self
+                        .selected_request(store)
+                        .and_then(|i| store.failures[i as usize].request_id.as_deref().map(str::to_owned)),
+                };
+                if let Some(id) = id {
+                    return Action::Copy(id);
+                }
+                self.status = Some("no request selected to copy".into());
+            }
+            KeyCode::Esc | KeyCode::Backspace => self.back(),
+            KeyCode::Tab => self.cycle_focus(),
+            KeyCode::BackTab => self.cycle_focus(),
+            KeyCode::Enter => return self.enter(store),
+            KeyCode::Up | KeyCode::Char('k') => self.move_by(-1, store),
+            KeyCode::Down | KeyCode::Char('j') => self.move_by(1, store),
+            KeyCode::PageUp => self.move_by(-10, store),
+            KeyCode::PageDown => self.move_by(10, store),
+            KeyCode::Home | KeyCode::Char('g') => self.move_by(i64::MIN / 2, store),
+            KeyCode::End | KeyCode::Char('G') => self.move_by(i64::MAX / 2, store),
+            _ => {}
+        }
+        Action::None
+    }
+
+    fn handle_prompt_key(&mut self, key: KeyEvent, store: &Store) -> Action {
+        let Some(prompt) = self.prompt.as_mut() else { return Action::None };
+        match key.code {
+            KeyCode::Esc => self.prompt = None,
+            KeyCode::Backspace => {
+                prompt.text.pop();
+            }
+            KeyCode::Enter => {
+                let text = prompt.text.trim().to_owned();
+                self.prompt = None;
+                if text.starts_with("req_") && !text.contains(char::is_whitespace) {
+                    return self.open_request(text);
+                }
+                self.filter = if text.is_empty() { None } else { Some(text) };
+                self.group_sel = 0;
+                self.request_sel = 0;
+                if self.visible_groups(store).is_empty() {
+                    self.status = Some("no failure matches the filter".into());
+                }
+            }
+            KeyCode::Char(c) if !c.is_control() && prompt.text.chars().count() < 200 => prompt.text.push(c),
+            _ => {}
+        }
+        Action::None
+    }
+
+    fn open_request(&mut self, id: String) -> Action {
+        self.detail = Some(DetailState { request_id: id.clone(), entries: None, scroll: 0 });
+        if self.screen() != Screen::Detail {
+            self.stack.push(Screen::Detail);
+        }
+        Action::OpenRequest(id)
+    }
+
+    fn back(&mut self) {
+        if self.stack.len() > 1 {
+            if self.stack.pop() == Some(Screen::Detail) {
+                self.detail = None;
+            }
+        } else if self.focus == Focus::Requests {
+            self.focus = Focus::Groups;
+        } else if self.filter.is_some() {
+            self.filter = None;
+            self.group_sel = 0;
+            self.request_sel = 0;
+        }
+    }
+
+    fn cycle_focus(&mut self) {
+        if self.screen() == Screen::Dashboard {
+            self.focus = if self.focus == Focus::Groups { Focus::Requests } else { Focus::Groups };
+        }
+    }
+
+    fn enter(&mut self, store: &Store) -> Action {
+        match (self.screen(), self.focus) {
+            (Screen::Dashboard, Focus::Groups) => {
+                if self.selected_group(store).is_some() {
+                    self.focus = Focus::Requests;
+                    self.request_sel = 0;
+                }
+                Action::None
+            }
+            (Screen::Dashboard, Focus::Requests) => {
+                match self.selected_request(store).and_then(|i| store.failures[i as usize].request_id.clone())
+                {
+                    Some(id) => self.open_request(id.into()),
+                    None => {
+                        self.status = Some("this failure carries no request id".into());
+                        Action::None
+                    }
+                }
+            }
+            _ => Action::None,
+        }
+    }
+
+    fn move_by(&mut self, delta: i64, store: &Store) {
+        let step = |sel: usize, len: usize| -> usize {
+            if len == 0 {
+                return 0;
+            }
+            let max = i64::try_from(len - 1).unwrap_or(i64::MAX);
+            usize::try_from((i64::try_from(sel).unwrap_or(0).saturating_add(delta)).clamp(0, max))
+                .unwrap_or(0)
+        };
+        match self.screen() {
+            Screen::Dashboard => match self.focus {
+                Focus::Groups => {
+                    let len = self.visible_groups(store).len();
+                    let new = step(self.group_sel, len);
+                    if new != self.group_sel {
+                        self.request_sel = 0;
+                    }
+                    self.group_sel = new;
+                }
+                Focus::Requests => {
+                    let len = self.selected_group(store).map_or(0, |g| self.requests_of(store, g).count());
+                    self.request_sel = step(self.request_sel, len);
+                }
+            },
+            Screen::Malformed => {
+                self.malformed_sel = step(self.malformed_sel, self.counts(store).malformed_len);
+            }
+            Screen::Detail => {
+                if let Some(d) = self.detail.as_mut() {
+                    let s = i64::from(d.scroll).saturating_add(delta).clamp(0, i64::from(u16::MAX));
+                    d.scroll = u16::try_from(s).unwrap_or(0);
+                }
+            }
+        }
+    }
+
+    pub fn handle_mouse(&mut self, ev: MouseEvent, store: &Store) -> Action {
+        match ev.kind {
+            MouseEventKind::ScrollDown => self.move_by(3, store),
+            MouseEventKind::ScrollUp => self.move_by(-3, store),
+            MouseEventKind::Down(MouseButton::Left) if self.screen() == Screen::Dashboard && !self.help => {
+                let at = Position::new(ev.column, ev.row);
+                let l = DashboardLayout::new(self.size);
+                // Rows start below the block's top border and the header row.
+                let row_in = |r: Rect| usize::from(ev.row.saturating_sub(r.y + 2));
+                if l.groups.contains(at) && ev.row >= l.groups.y + 2 {
+                    let first = super::view::dashboard::first_visible(
+                        self.group_sel,
+                        super::view::dashboard::table_rows(l.groups),
+                    );
+                    let idx = first + row_in(l.groups);
+                    if idx < self.visible_groups(store).len() {
+                        let same = self.focus == Focus::Groups && idx == self.group_sel;
+                        self.focus = Focus::Groups;
+                        if idx != self.group_sel {
+                            self.request_sel = 0;
+                        }
+                        self.group_sel = idx;
+                        if same {
+                            return self.enter(store);
+                        }
+                    }
+                } else if l.requests.contains(at) && ev.row >= l.requests.y + 2 {
+                    let first = super::view::dashboard::first_visible(
+                        self.request_sel,
+                        super::view::dashboard::table_rows(l.requests),
+                    );
+                    let idx = first + row_in(l.requests);
+                    let len = self.selected_group(store).map_or(0, |g| self.requests_of(store, g).count());
+                    if idx < len {
+                        let same = self.focus == Focus::Requests && idx == self.request_sel;
+                        self.focus = Focus::Requests;
+                        self.request_sel = idx;
+                        if same {
+                            return self.enter(store);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Action::None
+    }
+
+    /// The chart's time range (epoch seconds) and bucket size.
+    pub fn chart_range(&self, store: &Store) -> Option<(i64, i64, i64)> {
+        let c = self.counts(store);
+        let latest = c.latest? / 1_000_000_000;
+        let earliest = c.earliest? / 1_000_000_000;
+        let from =
+            self.window.secs().map_or(earliest, |w| (latest - w + 1).max(earliest.min(latest - w + 1)));
+        let span = (latest - from).max(1);
+        let bucket = self.bucket_override.unwrap_or_else(|| nice_bucket(span));
+        Some((from, latest, bucket))
+    }
+}
+
+/// A bucket size giving at most about 100 bars over `span` seconds.
+pub fn nice_bucket(span: i64) -> i64 {
+    const NICE: [i64; 12] = [10, 30, 60, 300, 600, 900, 1800, 3600, 10_800, 21_600, 43_200, 86_400];
+    NICE.iter().copied().find(|b| span / b <= 100).unwrap_or(86_400)
+}
+
+fn failure_matches(store: &Store, i: u32, f: &str) -> bool {
+    let r = &store.failures[i as usize];
+    let hit = |s: Option<&str>| s.is_some_and(|s| s.to_lowercase().contains(f));
+    hit(r.request_id.as_deref())
+        || hit(store.keys.name(r.key))
+        || hit(store.routes.name(r.route))
+        || r.status.to_string() == f
+        || hit(store.counts.groups.get(r.group as usize).and_then(|g| g.code.as_deref()))
+}
+
+/// Minutes-ago style age of `ts` relative to `now` (both log time).
+pub fn age(ts: Nanos, now: Nanos) -> String {
+    let s = (now - ts).max(0) / 1_000_000_000;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86_400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests;

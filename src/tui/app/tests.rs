@@ -1,0 +1,123 @@
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::engine::line::Line;
+use crate::engine::store::Store;
+
+fn key(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+fn store_from(text: &str) -> Store {
+    let mut store = Store::new(60, vec![]);
+    for (i, l) in text.lines().enumerate() {
+        let line = Line { number: i as u64 + 1, offset: 0, bytes: l.as_bytes(), oversized: false };
+        store.add_line(0, &line);
+    }
+    store
+}
+
+const LOG: &str = r#"{"ts":"2026-11-24T13:00:00Z","status":429,"code":"rate_limit_exceeded","request_id":"req_A1","api_key_id":"key_1"}
+{"ts":"2026-11-24T13:00:01Z","status":429,"code":"rate_limit_exceeded","request_id":"req_A2","api_key_id":"key_2"}
+{"ts":"2026-11-24T13:00:02Z","status":503,"code":"service_unavailable","request_id":"req_B1"}
+{"ts":"2026-11-24T13:00:03Z","status":200,"request_id":"req_C1"}
+"#;
+
+#[test]
+fn enter_drills_from_group_to_request_detail() {
+    let store = store_from(LOG);
+    let mut app = App::new(true, None);
+    assert_eq!(app.visible_groups(&store).len(), 2);
+    assert_eq!(app.handle_key(key(KeyCode::Enter), &store), Action::None);
+    assert_eq!(app.focus, Focus::Requests);
+    // Newest first.
+    assert_eq!(app.handle_key(key(KeyCode::Enter), &store), Action::OpenRequest("req_A2".into()));
+    assert_eq!(app.screen(), Screen::Detail);
+    app.handle_key(key(KeyCode::Esc), &store);
+    assert_eq!(app.screen(), Screen::Dashboard);
+    app.handle_key(key(KeyCode::Esc), &store);
+    assert_eq!(app.focus, Focus::Groups);
+}
+
+#[test]
+fn slash_with_request_id_opens_detail() {
+    let store = store_from(LOG);
+    let mut app = App::new(true, None);
+    app.handle_key(key(KeyCode::Char('/')), &store);
+    for c in "req_C1".chars() {
+        app.handle_key(key(KeyCode::Char(c)), &store);
+    }
+    assert_eq!(app.handle_key(key(KeyCode::Enter), &store), Action::OpenRequest("req_C1".into()));
+}
+
+#[test]
+fn slash_filters_groups_and_requests() {
+    let store = store_from(LOG);
+    let mut app = App::new(true, None);
+    app.handle_key(key(KeyCode::Char('/')), &store);
+    for c in "key_2".chars() {
+        app.handle_key(key(KeyCode::Char(c)), &store);
+    }
+    app.handle_key(key(KeyCode::Enter), &store);
+    assert_eq!(app.filter.as_deref(), Some("key_2"));
+    let groups = app.visible_groups(&store);
+    assert_eq!(groups.len(), 1);
+    assert_eq!(app.requests_of(&store, groups[0]).count(), 1);
+    app.handle_key(key(KeyCode::Esc), &store);
+    assert_eq!(app.filter, None);
+}
+
+#[test]
+fn keys_move_sort_window_pause_and_quit() {
+    let store = store_from(LOG);
+    let mut app = App::new(true, None);
+    app.handle_key(key(KeyCode::Char('j')), &store);
+    assert_eq!(app.group_sel, 1);
+    app.handle_key(key(KeyCode::Down), &store);
+    assert_eq!(app.group_sel, 1, "stays on the last group");
+    app.handle_key(key(KeyCode::Char('s')), &store);
+    assert_eq!(app.sort, SortBy::Recency);
+    let first = app.visible_groups(&store)[0];
+    assert_eq!(store.counts.groups[first as usize].status, 503);
+    app.handle_key(key(KeyCode::Char('w')), &store);
+    assert_eq!(app.window, Window::M15);
+    assert_eq!(app.handle_key(key(KeyCode::Char('p')), &store), Action::TogglePause);
+    assert_eq!(app.handle_key(key(KeyCode::Char('?')), &store), Action::None);
+    assert!(app.help);
+    app.handle_key(key(KeyCode::Char('x')), &store);
+    assert!(!app.help);
+    assert_eq!(app.handle_key(key(KeyCode::Char('q')), &store), Action::Quit);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(app.handle_key(ctrl_c, &store), Action::Quit);
+}
+
+#[test]
+fn y_copies_selected_request() {
+    let store = store_from(LOG);
+    let mut app = App::new(true, None);
+    app.handle_key(key(KeyCode::Tab), &store);
+    assert_eq!(app.handle_key(key(KeyCode::Char('y')), &store), Action::Copy("req_A2".into()));
+}
+
+#[test]
+fn paused_view_ignores_new_failures() {
+    let mut store = store_from(LOG);
+    let mut app = App::new(true, None);
+    app.paused = Some(store.counts.clone());
+    let extra =
+        r#"{"ts":"2026-11-24T13:00:09Z","status":429,"code":"rate_limit_exceeded","request_id":"req_A3"}"#;
+    store.add_line(0, &Line { number: 9, offset: 0, bytes: extra.as_bytes(), oversized: false });
+    let g = app.visible_groups(&store)[0];
+    assert_eq!(app.requests_of(&store, g).count(), 2);
+    assert_eq!(app.counts(&store).summary.totals.rate_limited, 2);
+    app.paused = None;
+    assert_eq!(app.requests_of(&store, g).count(), 3);
+}
+
+#[test]
+fn nice_buckets() {
+    assert_eq!(nice_bucket(900), 10);
+    assert_eq!(nice_bucket(3600), 60);
+    assert_eq!(nice_bucket(6 * 3600), 300);
+    assert_eq!(nice_bucket(86_400), 900);
+}

@@ -1,0 +1,60 @@
+//! Drawing. Every function here takes the frame, an area and read-only
+//! state; none does I/O except re-reading a shown line from its file.
+
+pub mod dashboard;
+pub mod detail;
+pub mod help;
+pub mod layout;
+pub mod malformed;
+pub mod text;
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::app::{App, Screen};
+use crate::engine::store::Store;
+
+/// Below this the layout cannot hold; a plain message is drawn instead.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+pub fn render(frame: &mut Frame, app: &App, store: &Store) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        render_too_small(frame, area);
+        return;
+    }
+    match app.screen() {
+        Screen::Dashboard => dashboard::render(frame, area, app, store),
+        Screen::Detail => detail::render(frame, area, app, store),
+        Screen::Malformed => malformed::render(frame, area, app, store),
+    }
+    if let Some(prompt) = &app.prompt {
+        let y = area.bottom().saturating_sub(1);
+        let line = Rect::new(area.x, y, area.width, 1);
+        frame.render_widget(Clear, line);
+        let text = format!("/{}", text::clean(&prompt.text));
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                format!("{text}█"),
+                Style::default().fg(Color::Black).bg(Color::Yellow),
+            )),
+            line,
+        );
+    }
+    if app.help {
+        help::render(frame, area);
+    }
+}
+
+fn render_too_small(frame: &mut Frame, area: Rect) {
+    let msg = format!(
+        "terminal too small: {}x{}, wontopos-logs needs at least {MIN_WIDTH}x{MIN_HEIGHT}",
+        area.width, area.height
+    );
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
+}
