@@ -1,0 +1,176 @@
+//! Every view drawn on ratatui's `TestBackend` from the shipped samples, at
+//! 80x24 and 120x40, compared with reviewed snapshots (`tests/snapshots/`).
+
+use insta::assert_snapshot;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Color;
+use ratatui::Terminal;
+use wontopos_logs::engine::follow::read_once;
+use wontopos_logs::engine::input::Source;
+use wontopos_logs::engine::lookup::find_request;
+use wontopos_logs::engine::sanitize::is_dangerous;
+use wontopos_logs::engine::store::{SourceState, Store};
+use wontopos_logs::tui::app::{Action, App};
+use wontopos_logs::tui::view;
+
+/// Relative to the package root (cargo's working directory for tests), so
+/// snapshots do not depend on where the checkout is.
+fn sample(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from("sample-logs").join(name)
+}
+
+fn load(name: &str) -> Store {
+    let path = sample(name);
+    let state = SourceState {
+        name: name.to_owned(),
+        path: Some(path.clone()),
+        initial_size: 0,
+        read: 0,
+        caught_up: true,
+        ended: true,
+    };
+    let mut store = Store::new(60, vec![state]);
+    read_once(&Source::File(path), |l| store.add_line(0, &l)).expect("sample readable");
+    store
+}
+
+fn press(app: &mut App, store: &Store, code: KeyCode) -> Action {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE), store)
+}
+
+fn draw(app: &mut App, store: &Store, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    terminal
+        .draw(|f| {
+            app.size = f.area();
+            view::render(f, app, store);
+        })
+        .expect("draw");
+    terminal
+}
+
+/// Opens the detail view as the event loop would, doing the lookup inline.
+fn open_detail(app: &mut App, store: &Store, action: Action) {
+    let Action::OpenRequest(id) = action else { panic!("expected a request to open, got {action:?}") };
+    let entries = find_request(&[Source::File(store.sources[0].path.clone().expect("path"))], &id);
+    app.detail.as_mut().expect("detail state").entries = Some(entries.map_err(|e| e.to_string()));
+}
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+#[test]
+fn dashboard() {
+    let store = load("app.log");
+    for (w, h) in SIZES {
+        let mut app = App::new(true, None);
+        assert_snapshot!(format!("dashboard_{w}x{h}"), draw(&mut app, &store, w, h).backend());
+    }
+}
+
+#[test]
+fn dashboard_requests_focused_and_windowed() {
+    let store = load("app.log");
+    for (w, h) in SIZES {
+        let mut app = App::new(true, None);
+        press(&mut app, &store, KeyCode::Down);
+        press(&mut app, &store, KeyCode::Down);
+        press(&mut app, &store, KeyCode::Enter);
+        press(&mut app, &store, KeyCode::Down);
+        press(&mut app, &store, KeyCode::Char('w'));
+        press(&mut app, &store, KeyCode::Char('w'));
+        assert_snapshot!(format!("requests_1h_{w}x{h}"), draw(&mut app, &store, w, h).backend());
+    }
+}
+
+#[test]
+fn detail_of_an_outage_request() {
+    let store = load("app.log");
+    for (w, h) in SIZES {
+        let mut app = App::new(true, None);
+        // service_unavailable 503 is the third group by count.
+        press(&mut app, &store, KeyCode::Down);
+        press(&mut app, &store, KeyCode::Down);
+        press(&mut app, &store, KeyCode::Enter);
+        let action = press(&mut app, &store, KeyCode::Enter);
+        open_detail(&mut app, &store, action);
+        let terminal = draw(&mut app, &store, w, h);
+        let text = format!("{}", terminal.backend());
+        assert!(text.contains("Retry with backoff"), "{text}");
+        assert!(text.contains("upstream call failed"), "the correlated warning line is shown: {text}");
+        assert_snapshot!(format!("detail_{w}x{h}"), terminal.backend());
+    }
+}
+
+#[test]
+fn malformed_view() {
+    let store = load("tricky.log");
+    for (w, h) in SIZES {
+        let mut app = App::new(false, None);
+        press(&mut app, &store, KeyCode::Char('u'));
+        assert_snapshot!(format!("malformed_{w}x{h}"), draw(&mut app, &store, w, h).backend());
+    }
+}
+
+#[test]
+fn help_overlay() {
+    let store = load("app.log");
+    for (w, h) in SIZES {
+        let mut app = App::new(true, None);
+        press(&mut app, &store, KeyCode::Char('?'));
+        assert_snapshot!(format!("help_{w}x{h}"), draw(&mut app, &store, w, h).backend());
+    }
+}
+
+#[test]
+fn too_small_and_degenerate_sizes_do_not_panic() {
+    let store = load("app.log");
+    let mut app = App::new(true, None);
+    assert_snapshot!("too_small", draw(&mut app, &store, 50, 10).backend());
+    for (w, h) in [(0, 0), (1, 1), (10, 3), (59, 40), (60, 16), (300, 100)] {
+        draw(&mut app, &store, w, h);
+    }
+}
+
+#[test]
+fn tricky_dashboard_and_detail_never_show_raw_controls() {
+    let store = load("tricky.log");
+    let mut app = App::new(false, None);
+    let action = {
+        press(&mut app, &store, KeyCode::Char('/'));
+        for c in "req_TRICKY13".chars() {
+            press(&mut app, &store, KeyCode::Char(c));
+        }
+        press(&mut app, &store, KeyCode::Enter)
+    };
+    open_detail(&mut app, &store, action);
+    for (w, h) in SIZES {
+        let terminal = draw(&mut app, &store, w, h);
+        let buffer = terminal.backend().buffer();
+        for cell in buffer.content() {
+            assert!(!cell.symbol().chars().any(is_dangerous), "raw control in cell {:?}", cell.symbol());
+        }
+        let text = format!("{}", terminal.backend());
+        assert!(text.contains("\\u{1b}]0;pwned") || text.contains("\\u001b]0;pwned"), "{text}");
+        assert!(text.contains("<U+202E>"), "{text}");
+        assert_snapshot!(format!("tricky_detail_{w}x{h}"), terminal.backend());
+    }
+    let mut app = App::new(false, None);
+    let terminal = draw(&mut app, &store, 120, 40);
+    for cell in terminal.backend().buffer().content() {
+        assert!(!cell.symbol().chars().any(is_dangerous));
+    }
+}
+
+#[test]
+fn undocumented_groups_are_red() {
+    let store = load("tricky.log");
+    let mut app = App::new(false, None);
+    let terminal = draw(&mut app, &store, 120, 40);
+    let buffer = terminal.backend().buffer();
+    let text = format!("{}", terminal.backend());
+    let row = text.lines().position(|l| l.contains("teapot_error")).expect("teapot_error group shown");
+    let col = text.lines().nth(row).and_then(|l| l.find("UNDOC")).expect("marked UNDOC");
+    let cell = &buffer[(u16::try_from(col).expect("col"), u16::try_from(row).expect("row"))];
+    assert_eq!(cell.fg, Color::Red);
+}
