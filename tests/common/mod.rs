@@ -2,6 +2,8 @@
 //! samples, and JSON answers.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::path::PathBuf;
 
 use assert_cmd::Command;
