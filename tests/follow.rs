@@ -1,0 +1,284 @@
+//! The follower, through `summary --follow --json` on temporary files: each
+//! test writes, rotates or truncates like a real service and logrotate do,
+//! and checks that exactly the requests written were counted, no more and
+//! no less. Every scenario runs with filesystem events and with polling only.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+struct Follow {
+    child: Child,
+    reports: Arc<Mutex<Vec<Value>>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Follow {
+    fn start(files: &[&Path], poll_only: bool, stdin: bool) -> Follow {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wontopos-logs"));
+        cmd.args(["summary", "--follow", "--interval", "50ms", "--json"]);
+        if poll_only {
+            cmd.arg("--poll-only");
+        }
+        cmd.args(files);
+        if stdin {
+            cmd.arg("-");
+        }
+        cmd.stdin(if stdin { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("start wontopos-logs");
+        let reports = Arc::new(Mutex::new(Vec::new()));
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let out = child.stdout.take().expect("stdout");
+        let sink = Arc::clone(&reports);
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let v: Value = serde_json::from_str(&line).expect("each report is one JSON object");
+                sink.lock().expect("lock").push(v);
+            }
+        });
+        let err = child.stderr.take().expect("stderr");
+        let sink = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let mut s = sink.lock().expect("lock");
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        Follow { child, reports, stderr }
+    }
+
+    fn latest(&self) -> Option<Value> {
+        self.reports.lock().expect("lock").last().cloned()
+    }
+
+    fn requests(&self) -> u64 {
+        self.latest().and_then(|v| v["requests"].as_u64()).unwrap_or(0)
+    }
+
+    /// Waits until the reported request count is `n`.
+    fn wait_requests(&self, n: u64) {
+        let start = Instant::now();
+        while self.requests() != n {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "waited for {n} requests, have {}; stderr:\n{}",
+                self.requests(),
+                self.stderr.lock().expect("lock")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits until stderr holds one of the `|`-separated notices.
+    fn wait_stderr(&self, text: &str) {
+        let start = Instant::now();
+        while !text.split('|').any(|t| self.stderr.lock().expect("lock").contains(t)) {
+            assert!(start.elapsed() < DEADLINE, "no {text:?} in stderr:\n{}", self.stderr.lock().expect("lock"));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGTERM: the command prints a final report and exits 0.
+    fn finish(mut self) -> Value {
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
+        assert!(status.success());
+        let exit = self.child.wait().expect("wait");
+        assert!(exit.success(), "exit status {exit:?}");
+        std::thread::sleep(Duration::from_millis(100));
+        self.latest().expect("a final report")
+    }
+}
+
+fn append(path: &Path, from: u64, n: u64) {
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).expect("open for append");
+    let mut buf = String::new();
+    for seq in from..from + n {
+        buf.push_str(&format!("{{\"status\":200,\"seq\":{seq}}}\n"));
+    }
+    f.write_all(buf.as_bytes()).expect("append");
+}
+
+fn assert_exact(report: &Value, requests: u64) {
+    assert_eq!(report["requests"].as_u64(), Some(requests), "{report}");
+    assert_eq!(report["lines"].as_u64(), Some(requests), "no line counted twice: {report}");
+    assert_eq!(report["malformed"].as_u64(), Some(0), "{report}");
+}
+
+fn dir() -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().expect("tempdir");
+    let log = d.path().join("app.log");
+    (d, log)
+}
+
+fn both_backends(test: impl Fn(bool)) {
+    test(false);
+    test(true);
+}
+
+#[test]
+fn existing_content_then_bursts() {
+    both_backends(|poll_only| {
+        let (_d, log) = dir();
+        append(&log, 0, 500);
+        let f = Follow::start(&[&log], poll_only, false);
+        f.wait_requests(500);
+        for burst in 0..10 {
+            append(&log, 500 + burst * 1000, 1000);
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        f.wait_requests(10_500);
+        assert_exact(&f.finish(), 10_500);
+    });
+}
+
+#[test]
+fn line_written_in_two_pieces() {
+    both_backends(|poll_only| {
+        let (_d, log) = dir();
+        std::fs::write(&log, "").expect("create");
+        let f = Follow::start(&[&log], poll_only, false);
+        let mut w = std::fs::OpenOptions::new().append(true).open(&log).expect("open");
+        w.write_all(br#"{"status":503,"code":"serv"#).expect("write");
+        w.flush().expect("flush");
+        std::thread::sleep(Duration::from_millis(400));
+        assert_eq!(f.requests(), 0, "half a line is held, not counted");
+        w.write_all(b"ice_unavailable\"}\n").expect("write");
+        f.wait_requests(1);
+        let r = f.finish();
+        assert_exact(&r, 1);
+        assert_eq!(r["groups"][0]["code"], "service_unavailable");
+    });
+}
+
+#[test]
+fn rename_rotation_while_writing() {
+    both_backends(|poll_only| {
+        let (d, log) = dir();
+        append(&log, 0, 100);
+        let f = Follow::start(&[&log], poll_only, false);
+        f.wait_requests(100);
+        // The writer holds its file: after the rename it still writes a few
+        // lines to the old file before reopening the path, as services do.
+        let mut old = std::fs::OpenOptions::new().append(true).open(&log).expect("open");
+        let mut seq = 100;
+        for _ in 0..200 {
+            writeln!(old, "{{\"status\":200,\"seq\":{seq}}}").expect("write");
+            seq += 1;
+        }
+        std::fs::rename(&log, d.path().join("app.log.1")).expect("rotate");
+        for _ in 0..300 {
+            writeln!(old, "{{\"status\":200,\"seq\":{seq}}}").expect("write");
+            seq += 1;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        drop(old);
+        append(&log, seq, 400);
+        f.wait_requests(1000);
+        // Seen as a replacement, or as a gap between the rename and the new file.
+        f.wait_stderr("replaced|removed or renamed");
+        assert_exact(&f.finish(), 1000);
+    });
+}
+
+#[test]
+fn copytruncate() {
+    both_backends(|poll_only| {
+        let (d, log) = dir();
+        append(&log, 0, 300);
+        let f = Follow::start(&[&log], poll_only, false);
+        f.wait_requests(300);
+        // logrotate's copytruncate: copy, then truncate in place; the writer
+        // (O_APPEND) pauses around it.
+        std::fs::copy(&log, d.path().join("app.log.1")).expect("copy");
+        std::fs::OpenOptions::new().write(true).open(&log).expect("open").set_len(0).expect("truncate");
+        append(&log, 300, 250);
+        f.wait_requests(550);
+        f.wait_stderr("truncated");
+        assert_exact(&f.finish(), 550);
+    });
+}
+
+#[test]
+fn truncated_and_regrown_past_the_old_size_between_polls() {
+    both_backends(|poll_only| {
+        let (_d, log) = dir();
+        append(&log, 0, 10);
+        let f = Follow::start(&[&log], poll_only, false);
+        f.wait_requests(10);
+        // Truncate and write more than was there, at once.
+        std::fs::write(&log, (0..20).map(|i| format!("{{\"status\":201,\"seq\":{}}}\n", 100 + i)).collect::<String>())
+            .expect("rewrite");
+        f.wait_requests(30);
+        assert_exact(&f.finish(), 30);
+    });
+}
+
+#[test]
+fn delete_and_recreate() {
+    both_backends(|poll_only| {
+        let (_d, log) = dir();
+        append(&log, 0, 100);
+        let f = Follow::start(&[&log], poll_only, false);
+        f.wait_requests(100);
+        std::fs::remove_file(&log).expect("delete");
+        f.wait_stderr("removed or renamed");
+        append(&log, 100, 100);
+        f.wait_requests(200);
+        assert_exact(&f.finish(), 200);
+    });
+}
+
+#[test]
+fn file_created_after_start() {
+    both_backends(|poll_only| {
+        let (d, _) = dir();
+        let log = d.path().join("later").join("app.log");
+        let f = Follow::start(&[&log], poll_only, false);
+        f.wait_stderr("does not exist yet");
+        std::fs::create_dir(d.path().join("later")).expect("mkdir");
+        append(&log, 0, 120);
+        f.wait_requests(120);
+        assert_exact(&f.finish(), 120);
+    });
+}
+
+#[test]
+fn two_files_at_once() {
+    both_backends(|poll_only| {
+        let d = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (d.path().join("a.log"), d.path().join("b.log"));
+        append(&a, 0, 70);
+        append(&b, 0, 30);
+        let f = Follow::start(&[&a, &b], poll_only, false);
+        f.wait_requests(100);
+        append(&a, 70, 5);
+        append(&b, 30, 45);
+        f.wait_requests(150);
+        assert_exact(&f.finish(), 150);
+    });
+}
+
+#[test]
+fn stdin_until_it_closes() {
+    let mut f = Follow::start(&[], false, true);
+    let mut stdin = f.child.stdin.take().expect("stdin");
+    for seq in 0..1000 {
+        writeln!(stdin, "{{\"status\":429,\"seq\":{seq}}}").expect("write");
+    }
+    write!(stdin, "{{\"status\":200}}").expect("last line without newline");
+    drop(stdin);
+    // With every source ended the command finishes by itself.
+    let exit = f.child.wait().expect("wait");
+    assert!(exit.success());
+    std::thread::sleep(Duration::from_millis(100));
+    let r = f.latest().expect("final report");
+    assert_exact(&r, 1001);
+    assert_eq!(r["rate_limited"], 1000);
+}
