@@ -319,3 +319,40 @@ fn unreadable_file_is_refused() {
     }
     one_line_error(&["summary", path.to_str().expect("utf-8 path")], "permission denied");
 }
+
+#[test]
+fn lines_starts_with_the_last_n_lines() {
+    let got = json(&["summary", "--json", "--lines", "5", &tricky()]);
+    assert_eq!(
+        (
+            got["lines"].as_u64(),
+            got["malformed"].as_u64(),
+            got["requests"].as_u64(),
+            got["failures"].as_u64()
+        ),
+        (Some(5), Some(2), Some(3), Some(2))
+    );
+    let gz_like_stream = bin()
+        .args(["summary", "--json", "--lines", "5", "-"])
+        .write_stdin(std::fs::read(sample("tricky.log")).expect("read"))
+        .output()
+        .expect("run");
+    let v: Value = serde_json::from_slice(&gz_like_stream.stdout).expect("json");
+    assert_eq!(v["requests"], 3);
+}
+
+#[test]
+fn since_and_until_leave_out_events_outside_the_window() {
+    let got = json(&["summary", "--json", "--since", "2026-11-24T13:04:00Z", &tricky()]);
+    // Malformed and untimed lines cannot be placed in time and are kept.
+    assert_eq!(got["lines"], 19);
+    assert_eq!(got["malformed"], 11);
+    assert_eq!(got["requests"], 8);
+    assert_eq!(got["failures"], 5);
+    assert_eq!(got["untimed_requests"], 2);
+    let got = json(&["summary", "--json", "--until", "2026-11-24T13:01:00Z", &tricky()]);
+    assert_eq!(got["requests"], 4);
+    let relative = json(&["summary", "--json", "--since", "30m", &tricky()]);
+    assert_eq!(relative["requests"], 2, "only the untimed requests are recent enough");
+    one_line_error(&["summary", "--since", "last tuesday", &tricky()], "--since");
+}

@@ -30,7 +30,9 @@ impl Follow {
         if stdin {
             cmd.arg("-");
         }
-        cmd.stdin(if stdin { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(if stdin { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("start wontopos-logs");
         let reports = Arc::new(Mutex::new(Vec::new()));
         let stderr = Arc::new(Mutex::new(String::new()));
@@ -80,14 +82,19 @@ impl Follow {
     fn wait_stderr(&self, text: &str) {
         let start = Instant::now();
         while !text.split('|').any(|t| self.stderr.lock().expect("lock").contains(t)) {
-            assert!(start.elapsed() < DEADLINE, "no {text:?} in stderr:\n{}", self.stderr.lock().expect("lock"));
+            assert!(
+                start.elapsed() < DEADLINE,
+                "no {text:?} in stderr:\n{}",
+                self.stderr.lock().expect("lock")
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
     /// SIGTERM: the command prints a final report and exits 0.
     fn finish(mut self) -> Value {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
+        let status =
+            Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
         assert!(status.success());
         let exit = self.child.wait().expect("wait");
         assert!(exit.success(), "exit status {exit:?}");
@@ -213,8 +220,11 @@ fn truncated_and_regrown_past_the_old_size_between_polls() {
         let f = Follow::start(&[&log], poll_only, false);
         f.wait_requests(10);
         // Truncate and write more than was there, at once.
-        std::fs::write(&log, (0..20).map(|i| format!("{{\"status\":201,\"seq\":{}}}\n", 100 + i)).collect::<String>())
-            .expect("rewrite");
+        std::fs::write(
+            &log,
+            (0..20).map(|i| format!("{{\"status\":201,\"seq\":{}}}\n", 100 + i)).collect::<String>(),
+        )
+        .expect("rewrite");
         f.wait_requests(30);
         assert_exact(&f.finish(), 30);
     });
@@ -281,4 +291,51 @@ fn stdin_until_it_closes() {
     let r = f.latest().expect("final report");
     assert_exact(&r, 1001);
     assert_eq!(r["rate_limited"], 1000);
+}
+
+#[test]
+fn directory_removed_and_recreated() {
+    both_backends(|poll_only| {
+        let d = tempfile::tempdir().expect("tempdir");
+        let sub = d.path().join("logs");
+        std::fs::create_dir(&sub).expect("mkdir");
+        let log = sub.join("app.log");
+        append(&log, 0, 40);
+        let f = Follow::start(&[&log], poll_only, false);
+        f.wait_requests(40);
+        std::fs::remove_dir_all(&sub).expect("rm -r");
+        f.wait_stderr("removed or renamed");
+        std::fs::create_dir(&sub).expect("mkdir again");
+        append(&log, 40, 60);
+        f.wait_requests(100);
+        assert_exact(&f.finish(), 100);
+    });
+}
+
+/// CPU time (user + system, in clock ticks) of a process, from /proc.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("proc stat");
+    let after_comm = &stat[stat.rfind(')').expect("comm") + 2..];
+    let fields: Vec<&str> = after_comm.split_whitespace().collect();
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+#[test]
+fn idle_follower_does_not_spin() {
+    if !Path::new("/proc/self/stat").exists() {
+        eprintln!("skipped: no /proc");
+        return;
+    }
+    both_backends(|poll_only| {
+        let (_d, log) = dir();
+        append(&log, 0, 10);
+        let f = Follow::start(&[&log], poll_only, false);
+        f.wait_requests(10);
+        let before = cpu_ticks(f.child.id());
+        std::thread::sleep(Duration::from_secs(2));
+        let used = cpu_ticks(f.child.id()) - before;
+        // 2 s is 200 ticks at the usual 100 Hz; an idle follower stays near 0.
+        assert!(used <= 10, "idle follower used {used} ticks in 2 s");
+        assert_exact(&f.finish(), 10);
+    });
 }
