@@ -12,7 +12,7 @@ pub mod view;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -219,6 +219,20 @@ fn restore_terminal() {
     ratatui::restore();
 }
 
+/// Keys, mouse and resizes arrive on their own thread, so that the main
+/// loop keeps answering signals and redrawing whatever the terminal does.
+fn spawn_input() -> mpsc::Receiver<io::Result<Event>> {
+    let (tx, rx) = mpsc::channel();
+    let _ = std::thread::Builder::new().name("input".into()).spawn(move || loop {
+        let ev = event::read();
+        let failed = ev.is_err();
+        if tx.send(ev).is_err() || failed {
+            return;
+        }
+    });
+    rx
+}
+
 type LookupSlot = Arc<Mutex<Option<(String, Result<Vec<Entry>, String>)>>>;
 
 fn event_loop(
@@ -233,6 +247,8 @@ fn event_loop(
     let mut drawn_generation = u64::MAX;
     let mut dirty = true;
     let mut last_draw = Instant::now() - Duration::from_secs(1);
+    let mut last_probe = Instant::now();
+    let input = spawn_input();
     loop {
         let sig = signal.load(Ordering::SeqCst);
         if sig != 0 {
@@ -257,22 +273,32 @@ fn event_loop(
             dirty = false;
             last_draw = Instant::now();
         }
-        if !event::poll(Duration::from_millis(33)).unwrap_or(false) {
-            continue;
-        }
-        let action = match event::read() {
-            Ok(Event::Key(key)) => {
+        let ev = match input.recv_timeout(Duration::from_millis(33)) {
+            Ok(Ok(ev)) => ev,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                // A terminal that went away (its pty closed) answers no size.
+                if last_probe.elapsed() >= Duration::from_secs(1) {
+                    last_probe = Instant::now();
+                    if ratatui::crossterm::terminal::size().is_err() {
+                        return Ok(0);
+                    }
+                }
+                continue;
+            }
+            // The input side failed or ended: the terminal is gone; leave quietly.
+            Ok(Err(_)) | Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(0),
+        };
+        let action = match ev {
+            Event::Key(key) => {
                 let st = lock(store);
                 app.handle_key(key, &st)
             }
-            Ok(Event::Mouse(m)) => {
+            Event::Mouse(m) => {
                 let st = lock(store);
                 app.handle_mouse(m, &st)
             }
-            Ok(Event::Resize(..)) => Action::None,
-            Ok(_) => continue,
-            // The terminal went away (closed pty): leave quietly.
-            Err(_) => return Ok(0),
+            Event::Resize(..) => Action::None,
+            _ => continue,
         };
         dirty = true;
         match action {

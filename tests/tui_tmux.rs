@@ -174,3 +174,27 @@ fn tail_without_a_terminal_says_so() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn closing_the_terminal_ends_the_program() {
+    if !available("closing_the_terminal_ends_the_program") {
+        return;
+    }
+    let app_log = sample("app.log").display().to_string();
+    let t = Tmux::start("hangup", &format!("{} tail {app_log}", bin()), 100, 30);
+    t.wait_text("requests 5,000");
+    let pid = t.pid();
+    t.kill_server();
+    let start = std::time::Instant::now();
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        if stat.contains(") Z ") {
+            break; // exited, not yet reaped
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "still running after its terminal closed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -7,6 +7,10 @@ use std::time::{Duration, Instant};
 
 pub struct Tmux {
     socket: String,
+    /// The program's exit status is written here by the shell that runs it:
+    /// tmux 3.3 sometimes leaves an exited pane's child unreaped, so its
+    /// own `pane_dead_status` cannot be relied on.
+    status_dir: tempfile::TempDir,
 }
 
 /// Whether tmux can be used; CI sets WONTOPOS_REQUIRE_TMUX so a missing
@@ -29,12 +33,12 @@ impl Tmux {
     /// Starts `command` (run through `sh -c`) in a detached session of `w`x`h`.
     pub fn start(name: &str, command: &str, w: u16, h: u16) -> Tmux {
         let socket = format!("wl-{name}-{}", std::process::id());
-        let t = Tmux { socket };
+        let t = Tmux { socket, status_dir: tempfile::tempdir().expect("tempdir") };
+        let status = t.status_dir.path().join("status");
         let status = Command::new("tmux")
             .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d", "-s", "main"])
             .args(["-x", &w.to_string(), "-y", &h.to_string()])
-            .arg(format!("exec {command}"))
-            .args([";", "set-option", "-g", "remain-on-exit", "on"])
+            .arg(format!("{command}; echo $? > '{}'.tmp && mv '{0}'.tmp '{0}'", status.display()))
             .env("TERM", "xterm-256color")
             .status()
             .expect("run tmux");
@@ -66,8 +70,15 @@ impl Tmux {
         self.tmux(&["pipe-pane", "-o", "-t", "main", &format!("cat >> '{}'", path.display())]);
     }
 
+    /// The program's pid (a child of the pane's shell).
     pub fn pid(&self) -> u32 {
-        self.tmux(&["display-message", "-p", "-t", "main", "#{pane_pid}"]).trim().parse().expect("pane pid")
+        let shell = self.tmux(&["display-message", "-p", "-t", "main", "#{pane_pid}"]);
+        let out = Command::new("pgrep").args(["-P", shell.trim()]).output().expect("pgrep");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .expect("program pid")
     }
 
     /// Waits until the screen satisfies `pred`; returns the screen.
@@ -89,20 +100,22 @@ impl Tmux {
 
     /// Waits for the program to exit and returns its exit status.
     pub fn wait_exit(&self) -> i32 {
+        let path = self.status_dir.path().join("status");
         let start = Instant::now();
         loop {
-            let dead =
-                self.tmux(&["display-message", "-p", "-t", "main", "#{pane_dead} #{pane_dead_status}"]);
-            let mut parts = dead.split_whitespace();
-            // tmux may mark the pane dead a moment before it records the status.
-            if parts.next() == Some("1") {
-                if let Some(status) = parts.next().and_then(|s| s.parse().ok()) {
-                    return status;
-                }
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                return text.trim().parse().expect("exit status");
             }
             assert!(start.elapsed() < DEADLINE, "program did not exit; screen:\n{}", self.capture());
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(50));
         }
+    }
+}
+
+impl Tmux {
+    /// Closes the terminal under the program, as closing a window does.
+    pub fn kill_server(&self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
     }
 }
 
