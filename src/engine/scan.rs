@@ -8,23 +8,31 @@ use std::path::Path;
 
 use super::input::{self, InputError, Source};
 use super::line::{self, Line, LineSplitter};
-use super::record::{self, MalformedKind, Parsed};
+use super::record::{self, MalformedKind, Need, Parsed};
 
 /// Receives each non-blank line with what it parsed to.
 pub trait Sink {
     fn line(&mut self, line: &Line<'_>, parsed: &Parsed<'_>);
+    /// The record fields this sink reads.
+    fn need(&self) -> Need {
+        Need::All
+    }
 }
 
 /// Classifies one raw line: `None` for a blank line, which is not counted.
 pub fn classify<'a>(line: &Line<'a>) -> Option<Parsed<'a>> {
+    classify_for(line, Need::All)
+}
+
+pub fn classify_for<'a>(line: &Line<'a>, need: Need) -> Option<Parsed<'a>> {
     if line.oversized {
         return Some(Parsed::Malformed(MalformedKind::Oversized));
     }
-    record::trim_line(line.bytes).map(record::parse_line)
+    record::trim_line(line.bytes).map(|l| record::parse_line_for(l, need))
 }
 
 fn feed<S: Sink>(sink: &mut S, line: &Line<'_>) {
-    if let Some(parsed) = classify(line) {
+    if let Some(parsed) = classify_for(line, sink.need()) {
         sink.line(line, &parsed);
     }
 }
@@ -133,6 +141,9 @@ fn scan_range<S: Sink>(mut file: std::fs::File, start: u64, end: u64, sink: &mut
 impl Sink for super::stats::Summary {
     fn line(&mut self, _line: &Line<'_>, parsed: &Parsed<'_>) {
         self.add(parsed);
+    }
+    fn need(&self) -> Need {
+        Need::Counts
     }
 }
 

@@ -175,11 +175,13 @@ impl Group {
 pub struct Buckets {
     secs: i64,
     counts: HashMap<i64, BucketCounts>,
+    /// Logs come mostly in time order: the last bucket is the likely next.
+    last: Option<(i64, BucketCounts)>,
 }
 
 impl Buckets {
     pub fn new(secs: i64) -> Self {
-        Buckets { secs: secs.max(1), counts: HashMap::new() }
+        Buckets { secs: secs.max(1), counts: HashMap::new(), last: None }
     }
     pub fn secs(&self) -> i64 {
         self.secs
@@ -189,17 +191,34 @@ impl Buckets {
     }
     pub fn add(&mut self, ts: Nanos, r: &Record<'_>) {
         let start = self.start_of(ts);
-        self.counts.entry(start).or_default().add(r);
+        match &mut self.last {
+            Some((s, c)) if *s == start => c.add(r),
+            _ => {
+                self.flush_last();
+                let mut c = BucketCounts::default();
+                c.add(r);
+                self.last = Some((start, c));
+            }
+        }
+    }
+    fn flush_last(&mut self) {
+        if let Some((s, c)) = self.last.take() {
+            self.counts.entry(s).or_default().merge(&c);
+        }
     }
     pub fn merge(&mut self, o: &Buckets) {
         debug_assert_eq!(self.secs, o.secs);
-        for (k, v) in &o.counts {
+        for (k, v) in o.counts.iter().chain(o.last.as_ref().map(|(k, v)| (k, v))) {
             self.counts.entry(*k).or_default().merge(v);
         }
     }
     /// In time order: (bucket start in epoch seconds, counts).
     pub fn sorted(&self) -> Vec<(i64, BucketCounts)> {
-        let mut v: Vec<_> = self.counts.iter().map(|(k, c)| (*k, *c)).collect();
+        let mut all = self.counts.clone();
+        if let Some((s, c)) = &self.last {
+            all.entry(*s).or_default().merge(c);
+        }
+        let mut v: Vec<_> = all.iter().map(|(k, c)| (*k, *c)).collect();
         v.sort_unstable_by_key(|(k, _)| *k);
         v
     }

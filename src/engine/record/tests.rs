@@ -193,3 +193,150 @@ proptest::proptest! {
         proptest::prop_assert_eq!(value_ok, matches!(parse_line(s.as_bytes()), Parsed::Event(_)));
     }
 }
+
+/// Lines in the shapes logs take, with the hard cases mixed in.
+fn json_line() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let key = prop_oneof![
+        Just("ts"),
+        Just("timestamp"),
+        Just("time"),
+        Just("@timestamp"),
+        Just("status"),
+        Just("status_code"),
+        Just("http_status"),
+        Just("code"),
+        Just("error_code"),
+        Just("request_id"),
+        Just("requestId"),
+        Just("req_id"),
+        Just("message"),
+        Just("msg"),
+        Just("method"),
+        Just("path"),
+        Just("api_key_id"),
+        Just("latency_ms"),
+        Just("retry_after"),
+        Just("level"),
+        Just("x"),
+    ];
+    let scalar = prop_oneof![
+        r#""[a-z0-9_:.\- ]{0,12}""#,
+        r#""[a-z\\"\\\\/]{0,6}\\u00[0-3][0-9a-f]""#,
+        r#""2026-11-24T13:0[0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]0[0-9]:[03]0)""#,
+        r#"-?(0|[1-9][0-9]{0,20})(\.[0-9]{1,18})?([eE][+-]?[0-9]{1,3})?"#,
+        r#""[0-9]{1,4}""#,
+        Just("true".to_owned()),
+        Just("false".to_owned()),
+        Just("null".to_owned()),
+        Just("1e400".to_owned()),
+        Just("01".to_owned()),
+        Just("1.".to_owned()),
+        Just("-".to_owned()),
+        Just(r#""\ud800""#.to_owned()),
+        Just("\"tab\there\"".to_owned()),
+    ];
+    let value = scalar.prop_recursive(3, 12, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(|v| format!("[{}]", v.join(","))),
+            proptest::collection::vec(("[a-z_]{1,8}", inner), 0..3).prop_map(|v| format!(
+                "{{{}}}",
+                v.iter().map(|(k, x)| format!("\"{k}\":{x}")).collect::<Vec<_>>().join(",")
+            )),
+        ]
+    });
+    let error = prop_oneof![
+        value.clone(),
+        (proptest::option::of(value.clone()), proptest::option::of(value.clone())).prop_map(|(c, r)| {
+            let mut parts = vec![];
+            if let Some(c) = c {
+                parts.push(format!("\"code\":{c}"));
+            }
+            if let Some(r) = r {
+                parts.push(format!("\"request_id\":{r}"));
+            }
+            format!("{{{}}}", parts.join(" , "))
+        }),
+    ];
+    let member = prop_oneof![
+        4 => (key, value).prop_map(|(k, v)| format!("\"{k}\":{v}")),
+        1 => error.prop_map(|e| format!("\"error\": {e}")),
+    ];
+    (
+        proptest::collection::vec(member, 0..7),
+        "[ \t]{0,2}",
+        prop_oneof![Just(""), Just(" "), Just("x"), Just("}")],
+    )
+        .prop_map(|(members, ws, tail)| format!("{ws}{{{}}}{ws}{tail}", members.join(&format!(",{ws}"))))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+    /// The fast scanner and serde_json agree on every line: same validity,
+    /// same fields.
+    #[test]
+    fn agrees_with_serde_path(line in json_line()) {
+        for need in [Need::All, Need::Counts] {
+            let fast = parse_text(&line, need);
+            let reference = parse_text_serde(&line, need);
+            proptest::prop_assert_eq!(fast, reference, "{}", line);
+        }
+        let value_ok = matches!(serde_json::from_str::<serde_json::Value>(&line), Ok(serde_json::Value::Object(_)));
+        proptest::prop_assert_eq!(value_ok, parse_text(&line, Need::All).is_ok(), "{}", line);
+        let all = parse_text(&line, Need::All).ok();
+        let counts = parse_text(&line, Need::Counts).ok();
+        proptest::prop_assert_eq!(all.as_ref().map(|r| (r.ts, r.status, r.code.clone())), counts.map(|r| (r.ts, r.status, r.code)));
+    }
+}
+
+#[test]
+fn fast_path_edge_numbers_match_serde() {
+    for line in
+        [r#"{"status":-0}"#, r#"{"ts":-0}"#, r#"{"status":-12}"#, r#"{"latency_ms":-0.0}"#, r#"{"ts":0.5}"#]
+    {
+        assert_eq!(parse_text(line, Need::All), parse_text_serde(line, Need::All), "{line}");
+    }
+}
+
+#[test]
+fn fast_path_takes_the_common_line() {
+    let line = r#"{"ts":"2026-11-24T13:47:23.104Z","level":"error","request_id":"req_M83X","method":"POST","path":"/v1/payments","status":504,"latency_ms":30012.5,"api_key_id":"key_0011","error":{"code":"gateway_timeout","message":"Upstream API timed out","request_id":"req_M83X"}}"#;
+    let mut f = Fields::default();
+    assert!(fast::parse_object(line.as_bytes(), &mut f).is_some());
+    assert_eq!(f.into_record(), parse_text_serde(line, Need::All).unwrap());
+}
+
+#[test]
+fn fast_path_takes_generated_lines() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/app.log")).unwrap();
+    let (mut fast_ok, mut total) = (0, 0);
+    for line in text.lines().filter(|l| l.starts_with('{')) {
+        total += 1;
+        let mut f = Fields::default();
+        if fast::parse_object(line.as_bytes(), &mut f).is_some() {
+            fast_ok += 1;
+        } else {
+            eprintln!("bailed: {line}");
+        }
+    }
+    assert_eq!(fast_ok, total);
+}
+
+proptest::proptest! {
+    /// Bytes that are not UTF-8 anywhere in a line: the result is what the
+    /// lossy-decoded line gives on the reference path.
+    #[test]
+    fn invalid_utf8_agrees_with_lossy_reference(line in json_line(), at in 0usize..400, bad in 0x80u8..=0xff) {
+        let mut bytes = line.into_bytes();
+        let at = at % (bytes.len() + 1);
+        bytes.insert(at, bad);
+        let lossy = String::from_utf8_lossy(&bytes).into_owned();
+        for need in [Need::All, Need::Counts] {
+            let got = match parse_line_for(&bytes, need) {
+                Parsed::Event(r) => Ok(r.into_owned()),
+                Parsed::Malformed(k) => Err(k),
+            };
+            proptest::prop_assert_eq!(got, parse_text_serde(&lossy, need).map(Record::into_owned));
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! A fast path for the common line: a scanner that handles a strict subset
+//! of JSON (strings without escapes, plain numbers, shallow nesting) and
+//! gives up on anything else, which then goes to serde_json.
+//!
+//! It never decides that a line is malformed: on anything outside its
+//! subset it returns `None` and serde_json, the reference, decides. Inside
+//! the subset serde_json would accept the line and read the same values,
+//! which `agrees_with_serde_path` checks on generated lines.
+
+use std::borrow::Cow;
+
+use super::{ErrorValue, Fields, Scalar, Slot};
+
+/// Past this depth the line goes to serde_json, which enforces its limit.
+const MAX_DEPTH: u32 = 32;
+/// Up to 15 significant digits a decimal reads the same in any correct parser.
+const MAX_FLOAT_DIGITS: usize = 15;
+
+const POW10: [f64; 16] =
+    [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Index of the first `"`, `\` or control byte, eight bytes at a time.
+fn find_string_end(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&b[i..i + 8]);
+        let w = u64::from_le_bytes(word);
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        let found = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(ONES * 0x20) & !w);
+        let found = found & HIGH;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|p| i + p)
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+/// Fills `f` from a line holding one object. `None`: not handled here.
+///
+/// Works on bytes: only the strings it keeps are checked for UTF-8 (a bad
+/// byte there sends the line to the lossy path); a bad byte in a string it
+/// skips changes nothing, since lossy decoding would only replace it.
+pub(super) fn parse_object<'a>(line: &'a [u8], f: &mut Fields<'a>) -> Option<()> {
+    let mut s = Scanner { b: line, i: 0 };
+    s.ws();
+    s.eat(b'{')?;
+    s.ws();
+    if s.peek()? == b'}' {
+        s.i += 1;
+    } else {
+        loop {
+            let key = s.key()?;
+            s.ws();
+            s.eat(b':')?;
+            s.ws();
+            match f.slot(key) {
+                Slot::Other => s.skip_value(1)?,
+                Slot::Error => {
+                    let e = s.error_value()?;
+                    f.apply_error(e);
+                }
+                slot => {
+                    let v = s.scalar()?;
+                    f.apply(slot, v);
+                }
+            }
+            s.ws();
+            match s.next()? {
+                b',' => s.ws(),
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    }
+    s.ws();
+    (s.i == s.b.len()).then_some(())
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let c = self.peek()?;
+        self.i += 1;
+        Some(c)
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.next()? == c).then_some(())
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// The byte range of a string without escapes or control characters.
+    fn string_span(&mut self) -> Option<(usize, usize)> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let end = start + find_string_end(&self.b[start..])?;
+        // A backslash or a control byte: serde_json's business.
+        if self.b[end] != b'"' {
+            return None;
+        }
+        self.i = end + 1;
+        Some((start, end))
+    }
+
+    fn string(&mut self) -> Option<&'a str> {
+        let (start, end) = self.string_span()?;
+        std::str::from_utf8(&self.b[start..end]).ok()
+    }
+
+    fn key(&mut self) -> Option<&'a [u8]> {
+        let (start, end) = self.string_span()?;
+        Some(&self.b[start..end])
+    }
+
+    /// A number in plain notation; exponents and long numbers are left to serde_json.
+    fn number(&mut self) -> Option<Scalar<'a>> {
+        let start = self.i;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.i += 1;
+        }
+        let int_start = self.i;
+        match self.next()? {
+            b'0' => {}
+            b'1'..=b'9' => {
+                while matches!(self.peek(), Some(b'0'..=b'9')) {
+                    self.i += 1;
+                }
+            }
+            _ => return None,
+        }
+        let int_digits = self.i - int_start;
+        let mut frac_digits = 0;
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            let frac_start = self.i;
+            while matches!(self.peek(), Some(b'0'..=b'9')) {
+                self.i += 1;
+            }
+            frac_digits = self.i - frac_start;
+            if frac_digits == 0 {
+                return None;
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            return None;
+        }
+        let token = &self.b[start..self.i];
+        if frac_digits == 0 {
+            if int_digits > 18 {
+                return None;
+            }
+            let v = token[usize::from(negative)..].iter().fold(0u64, |v, &c| v * 10 + u64::from(c - b'0'));
+            // serde_json reads `-0` as the float -0.0, not the integer 0.
+            return Some(match (negative, v) {
+                (false, v) => Scalar::UInt(v),
+                (true, 0) => Scalar::Float(-0.0),
+                (true, v) => Scalar::Int(-i64::try_from(v).ok()?),
+            });
+        }
+        if int_digits + frac_digits > MAX_FLOAT_DIGITS {
+            return None;
+        }
+        // At most 15 digits: the mantissa is exact in an f64, and so is a
+        // power of ten up to 1e22, so one division rounds correctly.
+        let mut mantissa = 0u64;
+        for &c in token {
+            if c.is_ascii_digit() {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+            }
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let v = mantissa as f64 / POW10[frac_digits];
+        Some(Scalar::Float(if negative { -v } else { v }))
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.i + word.len();
+        (self.b.get(self.i..end)? == word).then(|| self.i = end)
+    }
+
+    /// A value whose string or number the record may keep.
+    fn scalar(&mut self) -> Option<Scalar<'a>> {
+        match self.peek()? {
+            b'"' => self.string().map(|s| Scalar::Str(Cow::Borrowed(s))),
+            b'-' | b'0'..=b'9' => self.number(),
+            b't' => self.literal(b"true").map(|()| Scalar::Other),
+            b'f' => self.literal(b"false").map(|()| Scalar::Other),
+            b'n' => self.literal(b"null").map(|()| Scalar::Other),
+            b'{' | b'[' => self.skip_value(1).map(|()| Scalar::Other),
+            _ => None,
+        }
+    }
+
+    /// Skips any value, checking its syntax; `depth` is that of its container.
+    fn skip_value(&mut self, depth: u32) -> Option<()> {
+        match self.peek()? {
+            b'{' => {
+                if depth + 1 > MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek()? == b'}' {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.string_span()?;
+                    self.ws();
+                    self.eat(b':')?;
+                    self.ws();
+                    self.skip_value(depth + 1)?;
+                    self.ws();
+                    match self.next()? {
+                        b',' => self.ws(),
+                        b'}' => return Some(()),
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                if depth + 1 > MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek()? == b']' {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.skip_value(depth + 1)?;
+                    self.ws();
+                    match self.next()? {
+                        b',' => self.ws(),
+                        b']' => return Some(()),
+                        _ => return None,
+                    }
+                }
+            }
+            b'"' => self.string_span().map(|_| ()),
+            _ => self.scalar().map(|_| ()),
+        }
+    }
+
+    fn error_value(&mut self) -> Option<ErrorValue<'a>> {
+        match self.peek()? {
+            b'"' => self.string().map(|s| ErrorValue::Text(Cow::Borrowed(s))),
+            b'{' => {
+                self.i += 1;
+                self.ws();
+                let (mut code, mut message, mut request_id) = (None, None, None);
+                if self.peek()? == b'}' {
+                    self.i += 1;
+                } else {
+                    loop {
+                        let key = self.key()?;
+                        self.ws();
+                        self.eat(b':')?;
+                        self.ws();
+                        let slot = match key {
+                            b"code" => &mut code,
+                            b"message" => &mut message,
+                            b"request_id" => &mut request_id,
+                            _ => {
+                                self.skip_value(2)?;
+                                self.ws();
+                                match self.next()? {
+                                    b',' => {
+                                        self.ws();
+                                        continue;
+                                    }
+                                    b'}' => break,
+                                    _ => return None,
+                                }
+                            }
+                        };
+                        *slot = self.scalar()?.string();
+                        self.ws();
+                        match self.next()? {
+                            b',' => self.ws(),
+                            b'}' => break,
+                            _ => return None,
+                        }
+                    }
+                }
+                Some(ErrorValue::Object { code, message, request_id })
+            }
+            _ => self.skip_value(1).map(|()| ErrorValue::Other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_string_end;
+
+    #[test]
+    fn finds_the_first_stop_byte_at_any_position() {
+        for len in 0..40 {
+            for stop in [b'"', b'\\', 0x00, 0x1f] {
+                let mut s = vec![b'a'; len];
+                s.extend_from_slice("é\u{7f}~".as_bytes());
+                let at = s.len();
+                s.push(stop);
+                s.extend_from_slice(b"\"zz");
+                assert_eq!(find_string_end(&s), Some(at), "len {len} stop {stop}");
+            }
+            assert_eq!(find_string_end(&vec![b' '; len]), None);
+        }
+    }
+}
