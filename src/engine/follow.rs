@@ -502,7 +502,7 @@ fn count_lines_before(file: &mut File, pos: u64) -> io::Result<u64> {
         if n == 0 {
             break;
         }
-        count += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        count += bytecount::count(&buf[..n], b'\n') as u64;
         left -= n as u64;
     }
     Ok(count)

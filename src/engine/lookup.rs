@@ -57,7 +57,7 @@ fn entry_if_match(source: &str, line: u64, offset: u64, raw: &[u8], id: &str) ->
 }
 
 fn count_newlines(b: &[u8]) -> u64 {
-    b.iter().filter(|&&c| c == b'\n').count() as u64
+    bytecount::count(b, b'\n') as u64
 }
 
 /// Calls `f(line_number, offset, line)` for each line containing `needle`.
