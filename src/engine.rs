@@ -7,6 +7,7 @@ pub mod generate;
 pub mod input;
 pub mod jsonout;
 pub mod line;
+pub mod load;
 pub mod lookup;
 pub mod record;
 pub mod sanitize;

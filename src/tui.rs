@@ -23,6 +23,7 @@ use ratatui::crossterm::execute;
 use crate::engine::follow::{self, FollowOptions, StartAt};
 use crate::engine::input::Source;
 use crate::engine::line::LineSplitter;
+use crate::engine::load;
 use crate::engine::lookup::{self, Entry};
 use crate::engine::stats::TimeWindow;
 use crate::engine::store::{SourceState, Store};
@@ -132,13 +133,39 @@ fn start_ingest(opts: &TailOptions, store: &Shared, spool: &Spool) -> anyhow::Re
     if files.is_empty() {
         return Ok(stop);
     }
+    let (store, flag, opts) = (Arc::clone(store), Arc::clone(&stop), opts.clone());
+    std::thread::Builder::new().name("ingest".into()).spawn(move || ingest(&opts, &files, &store, &flag))?;
+    Ok(stop)
+}
+
+/// Reads the files' history on every core, then follows them (or, with
+/// --no-follow, reads what is left once).
+fn ingest(opts: &TailOptions, files: &[(usize, Source)], store: &Shared, stop: &AtomicBool) {
+    let threads = crate::engine::scan::default_threads();
+    let mut resume = vec![None; files.len()];
+    for (k, (i, s)) in files.iter().enumerate() {
+        let Source::File(path) = s else { continue };
+        if s.is_gzip()
+            || opts.start != StartAt::FromStart
+            || !std::fs::metadata(path).is_ok_and(|m| m.is_file())
+        {
+            continue;
+        }
+        match load::load_history(path, *i, threads, store, opts.window) {
+            Ok(l) => resume[k] = Some(StartAt::At { offset: l.offset, line: l.next_line }),
+            Err(e) => lock(store).notice(format!("{}: {e}", path.display())),
+        }
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+    }
     let index: Vec<usize> = files.iter().map(|(i, _)| *i).collect();
-    let sources: Vec<Source> = files.into_iter().map(|(_, s)| s).collect();
+    let sources: Vec<Source> = files.iter().map(|(_, s)| s.clone()).collect();
     if opts.follow {
-        let fopts = FollowOptions { watch: !opts.poll_only, start: opts.start, ..FollowOptions::default() };
-        let shared = Arc::clone(store);
-        let (flag, _handle) = follow::spawn(sources, fopts, move |ev| {
-            let mut st = lock(&shared);
+        let fopts =
+            FollowOptions { watch: !opts.poll_only, start: opts.start, resume, ..FollowOptions::default() };
+        follow::follow(&sources, &fopts, stop, |ev| {
+            let mut st = lock(store);
             match ev {
                 follow::Event::Line { source, line } => st.add_line(index[source], &line),
                 follow::Event::Notice { text, .. } => st.notice(text),
@@ -149,23 +176,42 @@ fn start_ingest(opts: &TailOptions, store: &Shared, spool: &Spool) -> anyhow::Re
                 follow::Event::Ended { source } => st.sources[index[source]].ended = true,
             }
         });
-        return Ok(flag);
+        return;
     }
-    let shared = Arc::clone(store);
-    std::thread::Builder::new().name("load".into()).spawn(move || {
-        for (k, s) in sources.iter().enumerate() {
-            let i = index[k];
-            let result = follow::read_once(s, |line| lock(&shared).add_line(i, &line));
-            let mut st = lock(&shared);
-            if let Err(e) = result {
-                st.notice(e.to_string());
-            }
-            st.sources[i].caught_up = true;
-            st.sources[i].ended = true;
-            st.generation += 1;
+    for (k, s) in sources.iter().enumerate() {
+        let i = index[k];
+        let result = match resume[k] {
+            Some(StartAt::At { offset, line }) => read_rest(s, offset, line, |l| lock(store).add_line(i, &l)),
+            _ => follow::read_once(s, |l| lock(store).add_line(i, &l)).map_err(|e| e.to_string()),
+        };
+        let mut st = lock(store);
+        if let Err(e) = result {
+            st.notice(e);
         }
-    })?;
-    Ok(stop)
+        st.sources[i].caught_up = true;
+        st.sources[i].ended = true;
+        st.generation += 1;
+    }
+}
+
+/// The rest of a file from `offset` (line `line`) to its end, last line included.
+fn read_rest(
+    s: &Source,
+    offset: u64,
+    line: u64,
+    mut f: impl FnMut(crate::engine::line::Line<'_>),
+) -> Result<(), String> {
+    use std::io::{Seek, SeekFrom};
+    let Source::File(path) = s else { return Ok(()) };
+    let fail = |e: io::Error| format!("{}: {e}", path.display());
+    let mut file = std::fs::File::open(path).map_err(fail)?;
+    file.seek(SeekFrom::Start(offset)).map_err(fail)?;
+    let mut splitter = LineSplitter::starting_at(offset, line);
+    while splitter.fill(&mut file).map_err(fail)? > 0 {
+        splitter.drain_lines(&mut f);
+    }
+    splitter.finish(&mut f);
+    Ok(())
 }
 
 fn spawn_stdin(i: usize, store: Shared, spool_path: PathBuf) -> anyhow::Result<()> {

@@ -68,6 +68,8 @@ pub enum StartAt {
     FromStart,
     /// Only the last N lines of what exists at start.
     LastLines(u64),
+    /// Where an earlier reader stopped: this offset, whose line has this number.
+    At { offset: u64, line: u64 },
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +81,8 @@ pub struct FollowOptions {
     /// Use filesystem events (notify) as well as polling.
     pub watch: bool,
     pub start: StartAt,
+    /// Per source, a start that overrides `start` (history already read).
+    pub resume: Vec<Option<StartAt>>,
 }
 
 impl Default for FollowOptions {
@@ -88,6 +92,7 @@ impl Default for FollowOptions {
             rotate_wait: Duration::from_secs(5),
             watch: true,
             start: StartAt::FromStart,
+            resume: Vec::new(),
         }
     }
 }
@@ -378,8 +383,12 @@ fn poll_file(i: usize, f: &mut FileState, opts: &FollowOptions, handler: &mut im
                 );
             }
             if f.current.is_none() {
-                match open_at_start(&f.path, ident, if first_look { opts.start } else { StartAt::FromStart })
-                {
+                let start = if first_look {
+                    opts.resume.get(i).copied().flatten().unwrap_or(opts.start)
+                } else {
+                    StartAt::FromStart
+                };
+                match open_at_start(&f.path, ident, start) {
                     Ok(open) => {
                         if f.problem.take().is_some() || (f.was_missing && !replaced) {
                             let kind =
@@ -440,6 +449,7 @@ fn open_at_start(path: &Path, ident: (u64, u64), start: StartAt) -> io::Result<O
     let (pos, number) = match start {
         StartAt::FromStart => (0, 1),
         StartAt::LastLines(n) => last_lines_offset(&mut file, n)?,
+        StartAt::At { offset, line } => (offset, line),
     };
     file.seek(SeekFrom::Start(pos))?;
     Ok(Open {
@@ -538,4 +548,31 @@ pub fn read_once(source: &Source, mut handler: impl FnMut(Line<'_>)) -> Result<(
     let mut r = super::input::open_stream(source)?;
     line::read_lines(&mut r, &mut handler)
         .map_err(|e| super::input::InputError::from_io(Path::new(&source.name()), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resumes_where_history_ended() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, "one\ntwo\nthree\n").unwrap();
+        let opts = FollowOptions {
+            resume: vec![Some(StartAt::At { offset: 8, line: 3 })],
+            ..FollowOptions::default()
+        };
+        let stop = AtomicBool::new(false);
+        let mut seen = Vec::new();
+        follow(&[Source::File(path)], &opts, &stop, |ev| {
+            if let Event::Line { line, .. } = ev {
+                seen.push((line.number, String::from_utf8_lossy(line.bytes).into_owned()));
+            }
+            if let Event::CaughtUp { .. } = ev {
+                stop.store(true, Ordering::SeqCst);
+            }
+        });
+        assert_eq!(seen, vec![(3, "three".to_owned())]);
+    }
 }

@@ -108,7 +108,12 @@ where
 }
 
 /// Reads the lines that *start* in `[start, end)`. Returns how many.
-fn scan_range<S: Sink>(mut file: std::fs::File, start: u64, end: u64, sink: &mut S) -> io::Result<u64> {
+pub(crate) fn scan_range<S: Sink>(
+    mut file: std::fs::File,
+    start: u64,
+    end: u64,
+    sink: &mut S,
+) -> io::Result<u64> {
     // A range that does not begin the file starts one byte early, so that the
     // partial line there (numbered 0) can be dropped whether or not `start`
     // falls exactly on a line start.

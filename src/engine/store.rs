@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::line::Line;
-use super::record::{MalformedKind, Parsed, Record};
+use super::record::{MalformedKind, Need, Parsed, Record};
 use super::stats::{BucketCounts, Summary};
 use super::time::Nanos;
 
@@ -134,6 +134,8 @@ pub struct Store {
     pub routes: Interner,
     pub notices: Vec<String>,
     group_ids: HashMap<(Option<Box<str>>, u16), u32>,
+    /// Failures come in runs of the same group (a storm, an outage).
+    last_group: Option<u32>,
     /// Bumped on every change, so the view redraws only when needed.
     pub generation: u64,
 }
@@ -158,6 +160,7 @@ impl Store {
             routes: Interner::default(),
             notices: Vec::new(),
             group_ids: HashMap::new(),
+            last_group: None,
             generation: 0,
         }
     }
@@ -172,7 +175,7 @@ impl Store {
         if let Some(s) = self.sources.get_mut(source) {
             s.read = s.read.max(line.offset + line.bytes.len() as u64 + 1);
         }
-        let Some(parsed) = super::scan::classify(line) else { return };
+        let Some(parsed) = super::scan::classify_for(line, Need::Counts) else { return };
         self.add(source, line, &parsed);
     }
 
@@ -194,6 +197,14 @@ impl Store {
                 });
                 self.counts.malformed_len = self.malformed.len();
             }
+            // Most lines are successes, which need only counting; a failure's
+            // other fields are read on a second, rarer pass.
+            Parsed::Event(r) if r.is_failure() && r.request_id.is_none() && r.method.is_none() => {
+                match super::scan::classify_for(line, Need::All) {
+                    Some(Parsed::Event(full)) => self.add_request(source16, line, &full),
+                    _ => self.add_request(source16, line, r),
+                }
+            }
             Parsed::Event(r) if r.is_request() => self.add_request(source16, line, r),
             Parsed::Event(_) => {}
         }
@@ -211,10 +222,18 @@ impl Store {
         }
         let Some(status) = r.status else { return };
         let index = self.failures.len();
-        let key = (r.code.as_deref().map(Box::from), status);
-        let group = match self.group_ids.get(&key) {
-            Some(g) => *g,
+        let cached = self.last_group.filter(|&g| {
+            let info = &c.groups[g as usize];
+            info.status == status && info.code.as_deref() == r.code.as_deref()
+        });
+        let key = match cached {
+            Some(_) => None,
+            None => Some((r.code.as_deref().map(Box::from), status)),
+        };
+        let group = match cached.or_else(|| key.as_ref().and_then(|k| self.group_ids.get(k).copied())) {
+            Some(g) => g,
             None => {
+                let key = key.expect("looked up by key when not cached");
                 let g = u32::try_from(c.groups.len()).unwrap_or(u32::MAX);
                 c.groups.push(GroupInfo {
                     code: key.0.clone(),
@@ -230,6 +249,7 @@ impl Store {
                 g
             }
         };
+        self.last_group = Some(group);
         let info = &mut c.groups[group as usize];
         info.count += 1;
         if let Some(ts) = r.ts {
@@ -270,6 +290,85 @@ impl Store {
         let read: u64 = self.sources.iter().map(|s| s.read.min(s.initial_size)).sum();
         #[allow(clippy::cast_precision_loss)]
         Some(if total == 0 { 0.0 } else { read as f64 / total as f64 })
+    }
+}
+
+impl super::scan::Sink for Store {
+    fn line(&mut self, line: &Line<'_>, parsed: &Parsed<'_>) {
+        self.add(0, line, parsed);
+    }
+    fn need(&self) -> Need {
+        Need::Counts
+    }
+}
+
+impl Store {
+    /// Appends `part`, the store of the lines that follow this one's in
+    /// `source` (its line numbers start at 1 and are shifted by
+    /// `lines_before`). Groups, keys and routes are matched by value.
+    pub fn append(&mut self, source: usize, part: Store, lines_before: u64) {
+        let source16 = u16::try_from(source).unwrap_or(u16::MAX);
+        let c = &mut self.counts;
+        c.summary.merge(&part.counts.summary);
+        for (slot, b) in &part.counts.series {
+            c.series.entry(*slot).or_default().merge(b);
+        }
+        for t in [part.counts.earliest, part.counts.latest].into_iter().flatten() {
+            c.earliest = Some(c.earliest.map_or(t, |e| e.min(t)));
+            c.latest = Some(c.latest.map_or(t, |l| l.max(t)));
+        }
+        let base = self.failures.len();
+        let group_map: Vec<u32> = part
+            .counts
+            .groups
+            .into_iter()
+            .map(|g| {
+                let key = (g.code.clone(), g.status);
+                if let Some(&id) = self.group_ids.get(&key) {
+                    let mine = &mut c.groups[id as usize];
+                    mine.count += g.count;
+                    for t in [g.first_seen, g.last_seen].into_iter().flatten() {
+                        mine.first_seen = Some(mine.first_seen.map_or(t, |f| f.min(t)));
+                        mine.last_seen = Some(mine.last_seen.map_or(t, |l| l.max(t)));
+                    }
+                    for (slot, n) in g.series {
+                        *mine.series.entry(slot).or_default() += n;
+                    }
+                    id
+                } else {
+                    let id = u32::try_from(c.groups.len()).unwrap_or(u32::MAX);
+                    c.groups.push(GroupInfo { first_index: base + g.first_index, ..g });
+                    self.by_group.push(Vec::new());
+                    self.group_ids.insert(key, id);
+                    id
+                }
+            })
+            .collect();
+        let remap = |mine: &mut Interner, theirs: &Interner, id: u32| -> u32 {
+            if id == Interner::NONE {
+                id
+            } else {
+                mine.intern(theirs.name(id))
+            }
+        };
+        for mut f in part.failures {
+            f.group = group_map[f.group as usize];
+            f.key = remap(&mut self.keys, &part.keys, f.key);
+            f.route = remap(&mut self.routes, &part.routes, f.route);
+            f.source = source16;
+            f.line += lines_before;
+            self.by_group[f.group as usize].push(u32::try_from(self.failures.len()).unwrap_or(u32::MAX));
+            self.failures.push(f);
+        }
+        for mut m in part.malformed {
+            m.source = source16;
+            m.line += lines_before;
+            self.malformed.push(m);
+        }
+        self.notices.extend(part.notices);
+        self.counts.failures_len = self.failures.len();
+        self.counts.malformed_len = self.malformed.len();
+        self.generation += 1;
     }
 }
 
