@@ -72,14 +72,11 @@ fn parse_rfc3339_utc_fast(b: &[u8]) -> Option<Nanos> {
         }
         Some(v)
     };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+    let second = num(17..19)?;
+    if second > 59 {
         return None;
     }
-    if hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
+    let minute_start = minute_start(&b[..16])?;
     let frac = &b[19..b.len() - 1];
     let mut nanos = 0i64;
     if !frac.is_empty() {
@@ -97,8 +94,38 @@ fn parse_rfc3339_utc_fast(b: &[u8]) -> Option<Nanos> {
             nanos *= 10;
         }
     }
-    let days = days_from_civil(year, month, day);
-    Some(((days * 24 + hour) * 60 + minute) * 60_000_000_000 + second * 1_000_000_000 + nanos)
+    Some(minute_start + second * 1_000_000_000 + nanos)
+}
+
+/// Nanoseconds at the start of the minute `YYYY-MM-DDTHH:MM`. Consecutive
+/// lines almost always share it, so the last answer is kept per thread.
+fn minute_start(b: &[u8]) -> Option<Nanos> {
+    thread_local! {
+        static LAST: std::cell::Cell<([u8; 16], Nanos)> = const { std::cell::Cell::new(([0; 16], 0)) };
+    }
+    let key: [u8; 16] = b.try_into().ok()?;
+    let (last_key, last) = LAST.get();
+    if last_key == key {
+        return Some(last);
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let mut v = 0i64;
+        for &c in &b[r] {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        Some(v)
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute) = (num(11..13)?, num(14..16)?);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 {
+        return None;
+    }
+    let start = ((days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60_000_000_000;
+    LAST.set((key, start));
+    Some(start)
 }
 
 fn is_leap(y: i64) -> bool {
