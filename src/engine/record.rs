@@ -14,6 +14,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use super::time::{self, Nanos};
 
 /// What a non-blank line turned out to be.
+// Boxing the record would cost an allocation per line on the hot path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Parsed<'a> {
     Malformed(MalformedKind),
@@ -55,6 +57,10 @@ pub struct Record<'a> {
     pub api_key_id: Option<Cow<'a, str>>,
     pub latency_ms: Option<f64>,
     pub retry_after: Option<u64>,
+    /// Not in the contract's table, but what operators rank by: the caller's
+    /// address and the upstream service an event names.
+    pub client_ip: Option<Cow<'a, str>>,
+    pub upstream: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +105,8 @@ impl Record<'_> {
             api_key_id: own(self.api_key_id),
             latency_ms: self.latency_ms,
             retry_after: self.retry_after,
+            client_ip: own(self.client_ip),
+            upstream: own(self.upstream),
         }
     }
 }
@@ -218,6 +226,8 @@ struct Fields<'a> {
     api_key_id: Option<Cow<'a, str>>,
     latency_ms: Option<f64>,
     retry_after: Option<u64>,
+    client_ip: Option<Cow<'a, str>>,
+    upstream: Option<Cow<'a, str>>,
     counts_only: bool,
 }
 
@@ -225,7 +235,12 @@ impl<'a> Fields<'a> {
     /// Where `key`'s value goes; fields counting does not need are skipped.
     fn slot(&self, key: impl AsRef<[u8]>) -> Slot {
         let slot = Slot::of(key.as_ref());
-        if self.counts_only && !matches!(slot, Slot::Ts(_) | Slot::Status(_) | Slot::Code(_) | Slot::Error) {
+        if self.counts_only
+            && !matches!(
+                slot,
+                Slot::Ts(_) | Slot::Status(_) | Slot::Code(_) | Slot::Error | Slot::ApiKey | Slot::RetryAfter
+            )
+        {
             Slot::Other
         } else {
             slot
@@ -249,6 +264,8 @@ impl<'a> Fields<'a> {
             api_key_id: self.api_key_id,
             latency_ms: self.latency_ms,
             retry_after: self.retry_after,
+            client_ip: self.client_ip,
+            upstream: self.upstream,
         }
     }
 }
@@ -486,6 +503,8 @@ enum Slot {
     ApiKey,
     Latency,
     RetryAfter,
+    ClientIp,
+    Upstream,
     Error,
     Other,
 }
@@ -513,6 +532,8 @@ impl Slot {
             b"api_key_id" => Slot::ApiKey,
             b"latency_ms" => Slot::Latency,
             b"retry_after" => Slot::RetryAfter,
+            b"client_ip" => Slot::ClientIp,
+            b"upstream" => Slot::Upstream,
             _ => Slot::Other,
         }
     }
@@ -531,6 +552,8 @@ impl<'a> Fields<'a> {
             Slot::ApiKey => self.api_key_id = v.string(),
             Slot::Latency => self.latency_ms = v.number(),
             Slot::RetryAfter => self.retry_after = v.seconds(),
+            Slot::ClientIp => self.client_ip = v.string(),
+            Slot::Upstream => self.upstream = v.string(),
             Slot::Error | Slot::Other => {}
         }
     }

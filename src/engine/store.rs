@@ -199,12 +199,10 @@ impl Store {
             }
             // Most lines are successes, which need only counting; a failure's
             // other fields are read on a second, rarer pass.
-            Parsed::Event(r) if r.is_failure() && r.request_id.is_none() && r.method.is_none() => {
-                match super::scan::classify_for(line, Need::All) {
-                    Some(Parsed::Event(full)) => self.add_request(source16, line, &full),
-                    _ => self.add_request(source16, line, r),
-                }
-            }
+            Parsed::Event(r) if r.is_failure() => match super::scan::classify_for(line, Need::All) {
+                Some(Parsed::Event(full)) => self.add_request(source16, line, &full),
+                _ => self.add_request(source16, line, r),
+            },
             Parsed::Event(r) if r.is_request() => self.add_request(source16, line, r),
             Parsed::Event(_) => {}
         }
