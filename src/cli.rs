@@ -23,11 +23,16 @@ pub enum Command {
     /// input.
     Tail(TailArgs),
     /// Count requests and failures: failure groups by error code and status,
-    /// and 429 / 5xx per time bucket.
+    /// 429 / 5xx per time bucket, and spikes.
     ///
     /// Several files are counted together; `-` reads stdin and `.gz` files are
     /// decompressed. Blank lines are skipped; lines that are not JSON objects
     /// are counted as malformed and never stop the count.
+    ///
+    /// Spikes: a bucket spikes when its 429s (or 5xx) are at least 5 and at
+    /// least 4x the mean of the 15 buckets before it; consecutive spiking
+    /// buckets are one episode, and a bucket 4x the one before it within an
+    /// episode starts a new one.
     Summary(SummaryArgs),
     /// Every log line one request wrote, in file order, and the documented
     /// description and resolution of its error code.
@@ -77,6 +82,27 @@ pub struct SummaryArgs {
     /// filesystems where events do not arrive).
     #[arg(long, requires = "follow")]
     pub poll_only: bool,
+    /// Also rank who is behind the failures: top API keys, routes
+    /// (/v1/orders/{id}) and client IPs of all failures, of the 429s and of
+    /// the 5xx (with the upstream services named by correlated lines of the
+    /// same request id), and the API keys that came back before their
+    /// Retry-After had passed. Costs about a fifth more time.
+    #[arg(long)]
+    pub insights: bool,
+    /// Write a Markdown incident report instead: totals, spikes, failure
+    /// groups with their documented description and resolution, who is
+    /// behind them, Retry-After offenders and the requests marked in the
+    /// session.
+    #[arg(long, conflicts_with_all = ["json", "follow"])]
+    pub markdown: bool,
+    /// Session file with marked requests (default: FILE.wontopos-session.json
+    /// beside the first file).
+    #[arg(long, value_name = "PATH")]
+    pub session: Option<std::path::PathBuf>,
+    /// Show secrets as they are (tokens, passwords, Authorization headers
+    /// are masked by default).
+    #[arg(long)]
+    pub no_redact: bool,
 }
 
 /// Where reading starts and which times count, shared by `summary` and `tail`.
@@ -114,6 +140,13 @@ pub struct TailArgs {
     /// Poll the files only, without filesystem events.
     #[arg(long)]
     pub poll_only: bool,
+    /// Session file for marks and notes (default: FILE.wontopos-session.json
+    /// beside the first file).
+    #[arg(long, value_name = "PATH")]
+    pub session: Option<std::path::PathBuf>,
+    /// Show secrets as they are (masked by default).
+    #[arg(long)]
+    pub no_redact: bool,
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +159,9 @@ pub struct ShowArgs {
     /// Print the entries as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Show secrets as they are (masked by default).
+    #[arg(long)]
+    pub no_redact: bool,
 }
 
 #[derive(Debug, Args)]

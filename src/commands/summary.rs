@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use wontopos_logs::engine::follow::{self, FollowOptions, StartAt};
 use wontopos_logs::engine::input::{self, Source};
+use wontopos_logs::engine::report::{self, ReportOptions, Session};
 use wontopos_logs::engine::sanitize::sanitize;
 use wontopos_logs::engine::stats::{Summary, SummaryReport, TimeWindow};
 use wontopos_logs::engine::time::{now_nanos, parse_time_arg};
@@ -36,14 +37,46 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let summary = match args.range.lines {
         None => {
             let threads = args.threads.map_or_else(scan::default_threads, usize::from);
-            scan::summarize(&sources, threads, args.bucket, window)?
+            scan::summarize(&sources, threads, args.bucket, window, args.insights || args.markdown)?
         }
-        Some(n) => tail_summary(&sources, n, args.bucket, window)?,
+        Some(n) => tail_summary(&sources, n, args.bucket, window, args.insights || args.markdown)?,
     };
     let mut out = BufWriter::new(io::stdout().lock());
-    print_report(&mut out, &summary.report(), args, Paint::for_stdout())?;
+    if args.markdown {
+        write_incident_report(&mut out, &summary, args, &sources)?;
+    } else {
+        print_report(&mut out, &summary.report(), args, Paint::for_stdout())?;
+    }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn write_incident_report(
+    out: &mut impl Write,
+    summary: &Summary,
+    args: &SummaryArgs,
+    sources: &[Source],
+) -> anyhow::Result<()> {
+    let session_path = args.session.clone().or_else(|| match sources.first() {
+        Some(Source::File(p)) => Some(Session::default_path(p)),
+        _ => None,
+    });
+    let session = match &session_path {
+        Some(p) => Session::load(p).with_context(|| format!("{}: cannot read the session", p.display()))?,
+        None => Session::default(),
+    };
+    let opts = ReportOptions {
+        sources: &args.files,
+        generated_at: wontopos_logs::engine::time::format_utc_secs(now_nanos() / 1_000_000_000),
+        redact: !args.no_redact,
+        marks: &session.marks,
+    };
+    let failure_of = |id: &str| -> Option<(Option<String>, u16)> {
+        let entries = wontopos_logs::engine::lookup::find_request(sources, id).ok()?;
+        wontopos_logs::engine::lookup::failure_of(&entries).map(|f| (f.code, f.status))
+    };
+    report::write_markdown(out, &summary.report(), &opts, &failure_of)?;
+    Ok(())
 }
 
 fn print_report(
@@ -60,9 +93,15 @@ fn print_report(
 }
 
 /// `--lines N` in batch: the last N lines of each file.
-fn tail_summary(sources: &[Source], n: u64, bucket: i64, window: TimeWindow) -> anyhow::Result<Summary> {
+fn tail_summary(
+    sources: &[Source],
+    n: u64,
+    bucket: i64,
+    window: TimeWindow,
+    insights: bool,
+) -> anyhow::Result<Summary> {
     input::check_sources(sources)?;
-    let mut summary = Summary::new(bucket).with_window(window);
+    let mut summary = Summary::new(bucket).with_window(window).with_insights(insights);
     for s in sources {
         match s {
             Source::File(p) if !s.is_gzip() => {
@@ -110,7 +149,8 @@ fn run_follow(args: &SummaryArgs, sources: Vec<Source>, window: TimeWindow) -> a
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, Arc::clone(&term)).context("installing signal handlers")?;
     }
-    let summary = Arc::new(Mutex::new(Summary::new(args.bucket).with_window(window)));
+    let summary =
+        Arc::new(Mutex::new(Summary::new(args.bucket).with_window(window).with_insights(args.insights)));
     // Stdin and compressed files end; when every source is one, so does the follow.
     let streams = sources.iter().filter(|s| matches!(s, Source::Stdin) || s.is_gzip()).count();
     let ended = Arc::new(std::sync::atomic::AtomicUsize::new(0));

@@ -134,7 +134,11 @@ pub fn trim_line(line: &[u8]) -> Option<&[u8]> {
 /// status and the code, so the others are checked but not kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
+    /// Timestamp, status and code: what `summary` counts.
     Counts,
+    /// Counts, plus the key, route, client and request id of failures and
+    /// the upstream of events, for the "who is behind it" rankings.
+    Insights,
     All,
 }
 
@@ -145,9 +149,9 @@ pub fn parse_line(line: &[u8]) -> Parsed<'_> {
 
 /// Like [`parse_line`], keeping only what `need` asks for.
 pub fn parse_line_for(line: &[u8], need: Need) -> Parsed<'_> {
-    let mut fields = Fields { counts_only: need == Need::Counts, ..Fields::default() };
+    let mut fields = Fields::for_need(need);
     if fast::parse_object(line, &mut fields).is_some() {
-        return Parsed::Event(fields.into_record());
+        return Parsed::Event(fields.take_record_from(line));
     }
     // The reference path: serde_json reads the line as `str` (validated once,
     // so it need not validate each string inside).
@@ -180,7 +184,7 @@ fn parse_text_serde(text: &str, need: Need) -> Result<Record<'_>, MalformedKind>
     let mut de = serde_json::Deserializer::from_str(text);
     // Filled in place: moving a struct this size through serde's layers of
     // `Result`s per line showed up as a tenth of the time in memmove.
-    let mut fields = Fields { counts_only: need == Need::Counts, ..Fields::default() };
+    let mut fields = Fields::for_need(need);
     match de.deserialize_any(TopVisitor { fields: &mut fields }) {
         Ok(true) => {}
         Ok(false) => return Err(MalformedKind::NotAnObject),
@@ -189,7 +193,7 @@ fn parse_text_serde(text: &str, need: Need) -> Result<Record<'_>, MalformedKind>
     if de.end().is_err() {
         return Err(MalformedKind::InvalidJson);
     }
-    Ok(fields.into_record())
+    Ok(fields.take_record())
 }
 
 /// A value found under one of a field's names, with the rank of that name
@@ -229,17 +233,32 @@ struct Fields<'a> {
     client_ip: Option<Cow<'a, str>>,
     upstream: Option<Cow<'a, str>>,
     counts_only: bool,
+    /// Locate (not read) the strings only some records need.
+    defer: bool,
+    deferred: Deferred,
+}
+
+/// Byte ranges of string values located but not yet read (counting mode).
+#[derive(Debug, Clone, Copy, Default)]
+struct Deferred {
+    request_id: Option<(u8, usize, usize)>,
+    path: Option<(usize, usize)>,
+    client_ip: Option<(usize, usize)>,
+    upstream: Option<(usize, usize)>,
+    api_key_id: Option<(usize, usize)>,
 }
 
 impl<'a> Fields<'a> {
+    fn for_need(need: Need) -> Self {
+        Fields { counts_only: need != Need::All, defer: need == Need::Insights, ..Fields::default() }
+    }
+
     /// Where `key`'s value goes; fields counting does not need are skipped.
     fn slot(&self, key: impl AsRef<[u8]>) -> Slot {
         let slot = Slot::of(key.as_ref());
         if self.counts_only
-            && !matches!(
-                slot,
-                Slot::Ts(_) | Slot::Status(_) | Slot::Code(_) | Slot::Error | Slot::ApiKey | Slot::RetryAfter
-            )
+            && (matches!(slot, Slot::Message(_) | Slot::Method | Slot::Latency)
+                || (!self.defer && Slot::is_deferred(slot)))
         {
             Slot::Other
         } else {
@@ -247,25 +266,63 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn into_record(self) -> Record<'a> {
-        let ts = self.ts.and_then(|r| match r.value {
+    fn defer(&mut self, slot: Slot, span: Option<(usize, usize)>) {
+        let d = &mut self.deferred;
+        match slot {
+            Slot::RequestId(rank) => {
+                if let Some((s, e)) = span {
+                    if d.request_id.is_none_or(|(r, _, _)| rank <= r) {
+                        d.request_id = Some((rank, s, e));
+                    }
+                }
+            }
+            Slot::Path => d.path = span,
+            Slot::ClientIp => d.client_ip = span,
+            Slot::Upstream => d.upstream = span,
+            Slot::ApiKey => d.api_key_id = span,
+            _ => {}
+        }
+    }
+
+    /// Like `take_record`, reading deferred strings from `line` when the
+    /// record is one whose details are used: a failure or a non-request event.
+    fn take_record_from(&mut self, line: &'a [u8]) -> Record<'a> {
+        let needs_detail = self.status.as_ref().is_none_or(|r| !(100..400).contains(&r.value));
+        if self.defer && needs_detail {
+            let d = self.deferred;
+            let read = |span: Option<(usize, usize)>| span.map(|(s, e)| String::from_utf8_lossy(&line[s..e]));
+            if let Some((rank, s, e)) = d.request_id {
+                offer(&mut self.request_id, rank, Some(String::from_utf8_lossy(&line[s..e])));
+            }
+            self.path = read(d.path);
+            self.client_ip = read(d.client_ip);
+            self.upstream = read(d.upstream);
+            self.api_key_id = read(d.api_key_id);
+        }
+        self.take_record()
+    }
+
+    // By `&mut self`, taking field by field: moving the whole struct a
+    // few times per line is measurable.
+    fn take_record(&mut self) -> Record<'a> {
+        let ts = self.ts.take().and_then(|r| match r.value {
             TsValue::Text(s) => time::parse_rfc3339(&s),
             TsValue::Int(i) => time::from_epoch_integer(i),
             TsValue::Float(f) => time::from_epoch_number(f),
         });
         Record {
             ts,
-            status: self.status.map(|r| r.value),
-            code: self.code.map(|r| r.value),
-            request_id: self.request_id.map(|r| r.value),
-            message: self.message.map(|r| r.value),
-            method: self.method,
-            path: self.path,
-            api_key_id: self.api_key_id,
+            status: self.status.take().map(|r| r.value),
+            code: self.code.take().map(|r| r.value),
+            request_id: self.request_id.take().map(|r| r.value),
+            message: self.message.take().map(|r| r.value),
+            method: self.method.take(),
+            path: self.path.take(),
+            api_key_id: self.api_key_id.take(),
             latency_ms: self.latency_ms,
             retry_after: self.retry_after,
-            client_ip: self.client_ip,
-            upstream: self.upstream,
+            client_ip: self.client_ip.take(),
+            upstream: self.upstream.take(),
         }
     }
 }
@@ -510,6 +567,11 @@ enum Slot {
 }
 
 impl Slot {
+    /// Strings that counting reads only for failures and non-request events.
+    fn is_deferred(slot: Slot) -> bool {
+        matches!(slot, Slot::RequestId(_) | Slot::Path | Slot::ClientIp | Slot::Upstream | Slot::ApiKey)
+    }
+
     fn of(key: &[u8]) -> Slot {
         match key {
             b"ts" => Slot::Ts(0),

@@ -148,7 +148,7 @@ impl Sink for super::stats::Summary {
         self.add(parsed);
     }
     fn need(&self) -> Need {
-        Need::Counts
+        super::stats::Summary::need(self)
     }
 }
 
@@ -158,9 +158,10 @@ pub fn summarize(
     threads: usize,
     bucket_secs: i64,
     window: super::stats::TimeWindow,
+    insights: bool,
 ) -> Result<super::stats::Summary, InputError> {
     input::check_sources(sources)?;
-    let make = || super::stats::Summary::new(bucket_secs).with_window(window);
+    let make = || super::stats::Summary::new(bucket_secs).with_window(window).with_insights(insights);
     let mut total = make();
     for source in sources {
         for part in scan_source(source, threads, &make)? {

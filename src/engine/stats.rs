@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::catalog::{self, Category};
+use super::insights::{Insights, RetryOffender, TopReport};
 use super::record::{Parsed, Record};
+use super::spikes::{self, Spike};
 use super::time::{format_utc, format_utc_secs, Nanos};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -231,6 +233,9 @@ pub struct Summary {
     pub groups: Groups,
     pub buckets: Buckets,
     pub window: TimeWindow,
+    /// The "who is behind it" rankings; off unless asked for, since they
+    /// cost a fifth of a counting pass.
+    pub insights: Option<Box<Insights>>,
 }
 
 /// `--since` / `--until`: events timed outside the window are left out.
@@ -258,6 +263,20 @@ impl Summary {
             groups: Groups::default(),
             buckets: Buckets::new(bucket_secs),
             window: TimeWindow::default(),
+            insights: None,
+        }
+    }
+
+    pub fn with_insights(mut self, on: bool) -> Self {
+        self.insights = on.then(Box::default);
+        self
+    }
+
+    pub fn need(&self) -> super::record::Need {
+        if self.insights.is_some() {
+            super::record::Need::Insights
+        } else {
+            super::record::Need::Counts
         }
     }
 
@@ -281,6 +300,9 @@ impl Summary {
     }
 
     fn add_event(&mut self, r: &Record<'_>) {
+        if let Some(i) = self.insights.as_mut() {
+            i.add(r);
+        }
         let t = &mut self.totals;
         t.events += 1;
         if !r.is_request() {
@@ -305,10 +327,23 @@ impl Summary {
         self.totals.merge(&o.totals);
         self.groups.merge(&o.groups);
         self.buckets.merge(&o.buckets);
+        match (self.insights.as_mut(), o.insights.as_ref()) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (None, Some(theirs)) => self.insights = Some(theirs.clone()),
+            _ => {}
+        }
     }
 
     pub fn report(&self) -> SummaryReport {
+        let buckets = self.buckets.sorted();
+        let upstreams = self.insights.as_ref().map(|i| i.upstreams());
+        let ins = self.insights.as_deref();
         SummaryReport {
+            top: ins.map(|i| TopReport::of(&i.failures(), upstreams.as_ref(), TOP_N)),
+            top_rate_limited: ins.map(|i| TopReport::of(&i.rate_limited, None, TOP_N)),
+            top_server_errors: ins.map(|i| TopReport::of(&i.server_errors, upstreams.as_ref(), TOP_N)),
+            spikes: spikes::find(&buckets, self.buckets.secs()),
+            retry_after_offenders: ins.map(|i| i.retry_offenders().into_iter().take(TOP_N).collect()),
             totals: self.totals,
             bucket_seconds: self.buckets.secs(),
             groups: self
@@ -325,9 +360,7 @@ impl Summary {
                     status: g.status,
                 })
                 .collect(),
-            buckets: self
-                .buckets
-                .sorted()
+            buckets: buckets
                 .into_iter()
                 .map(|(start, counts)| BucketReport { start: format_utc_secs(start), counts })
                 .collect(),
@@ -343,7 +376,21 @@ pub struct SummaryReport {
     pub bucket_seconds: i64,
     pub groups: Vec<GroupReport>,
     pub buckets: Vec<BucketReport>,
+    /// Who is behind all failures (with, for 5xx, the upstreams named by
+    /// correlated lines), behind the 429s, and behind the 5xx.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top: Option<TopReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_rate_limited: Option<TopReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_server_errors: Option<TopReport>,
+    pub spikes: Vec<Spike>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_offenders: Option<Vec<RetryOffender>>,
 }
+
+/// How many entries each ranking shows.
+pub const TOP_N: usize = 10;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct GroupReport {

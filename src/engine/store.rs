@@ -378,12 +378,21 @@ pub fn slot_of(ts: Nanos) -> i64 {
 /// look like identifiers are folded so routes group.
 pub fn route_of(method: Option<&str>, path: Option<&str>) -> Option<String> {
     let path = path?;
-    let path = path.split(['?', '#']).next().unwrap_or(path);
     let mut out = String::with_capacity(path.len() + 8);
     if let Some(m) = method {
         out.push_str(m);
         out.push(' ');
     }
+    let mut folded = String::new();
+    normalize_path(path, &mut folded);
+    out.push_str(&folded);
+    Some(out)
+}
+
+/// Writes `path` with its query dropped and id-like segments as `{id}`.
+pub fn normalize_path(path: &str, out: &mut String) {
+    out.clear();
+    let path = path.split(['?', '#']).next().unwrap_or(path);
     for (i, seg) in path.split('/').enumerate() {
         if i > 0 {
             out.push('/');
@@ -394,7 +403,6 @@ pub fn route_of(method: Option<&str>, path: Option<&str>) -> Option<String> {
             out.push_str(seg);
         }
     }
-    Some(out)
 }
 
 fn looks_like_id(seg: &str) -> bool {

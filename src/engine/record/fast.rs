@@ -49,6 +49,8 @@ struct Scanner<'a> {
 }
 
 /// Fills `f` from a line holding one object. `None`: not handled here.
+/// With `defer`, the strings of [`Slot::is_deferred`] fields are only
+/// located; [`Fields::take_record_from`] reads them for the lines that need them.
 ///
 /// Works on bytes: only the strings it keeps are checked for UTF-8 (a bad
 /// byte there sends the line to the lossy path); a bad byte in a string it
@@ -71,6 +73,12 @@ pub(super) fn parse_object<'a>(line: &'a [u8], f: &mut Fields<'a>) -> Option<()>
                 Slot::Error => {
                     let e = s.error_value()?;
                     f.apply_error(e);
+                }
+                slot if f.defer && Slot::is_deferred(slot) => {
+                    // Only located now; read if the line turns out to need it.
+                    let span =
+                        if s.peek()? == b'"' { Some(s.string_span()?) } else { s.scalar().map(|_| None)? };
+                    f.defer(slot, span);
                 }
                 slot => {
                     let v = s.scalar()?;
@@ -111,7 +119,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The byte range of a string without escapes or control characters.
-    fn string_span(&mut self) -> Option<(usize, usize)> {
+    pub(super) fn string_span(&mut self) -> Option<(usize, usize)> {
         self.eat(b'"')?;
         let start = self.i;
         let end = start + find_string_end(&self.b[start..])?;

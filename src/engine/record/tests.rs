@@ -308,7 +308,7 @@ fn fast_path_takes_the_common_line() {
     let line = r#"{"ts":"2026-11-24T13:47:23.104Z","level":"error","request_id":"req_M83X","method":"POST","path":"/v1/payments","status":504,"latency_ms":30012.5,"api_key_id":"key_0011","error":{"code":"gateway_timeout","message":"Upstream API timed out","request_id":"req_M83X"}}"#;
     let mut f = Fields::default();
     assert!(fast::parse_object(line.as_bytes(), &mut f).is_some());
-    assert_eq!(f.into_record(), parse_text_serde(line, Need::All).unwrap());
+    assert_eq!(f.take_record(), parse_text_serde(line, Need::All).unwrap());
 }
 
 #[test]

@@ -1,0 +1,270 @@
+//! The incident report: a Markdown summary an operator can paste into the
+//! incident channel. Written from a `SummaryReport` (with its rankings), so
+//! it shows exactly what `summary --json` counts.
+
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+
+use super::catalog;
+use super::insights::{Ranked, TopReport};
+use super::redact::redact_text;
+use super::sanitize::sanitize;
+use super::stats::SummaryReport;
+
+/// A request the operator marked during triage, with an optional note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark {
+    pub request_id: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Marks and notes, kept in a session file beside the log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    #[serde(default)]
+    pub marks: Vec<Mark>,
+}
+
+impl Session {
+    /// The default session file for a log: `app.log` -> `app.log.wontopos-session.json`.
+    pub fn default_path(log: &std::path::Path) -> std::path::PathBuf {
+        let mut name = log.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
+        name.push(".wontopos-session.json");
+        log.with_file_name(name)
+    }
+
+    /// A missing file is an empty session; a corrupt one is an error.
+    pub fn load(path: &std::path::Path) -> io::Result<Session> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Session::default()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn save(&self, path: &std::path::Path) -> io::Result<()> {
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(self).map_err(io::Error::other)?)?;
+        std::fs::rename(tmp, path)
+    }
+
+    pub fn toggle(&mut self, request_id: &str) -> bool {
+        if let Some(i) = self.marks.iter().position(|m| m.request_id == request_id) {
+            self.marks.remove(i);
+            false
+        } else {
+            self.marks.push(Mark { request_id: request_id.to_owned(), note: String::new() });
+            true
+        }
+    }
+}
+
+/// A marked request's failure: its code (if any) and status.
+pub type MarkFailure = (Option<String>, u16);
+
+pub struct ReportOptions<'a> {
+    pub sources: &'a [String],
+    pub generated_at: String,
+    pub redact: bool,
+    pub marks: &'a [Mark],
+}
+
+fn clean(s: &str, redact: bool) -> String {
+    let s = sanitize(s);
+    let s = if redact { redact_text(&s).into_owned() } else { s.into_owned() };
+    // Keep Markdown tables intact.
+    s.replace('|', "\\|")
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn share(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "-".into()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+fn ranked(out: &mut impl Write, title: &str, list: &[Ranked], redact: bool) -> io::Result<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let items: Vec<String> = list
+        .iter()
+        .take(5)
+        .map(|r| format!("`{}` ({})", clean(&r.value, redact), thousands(r.count)))
+        .collect();
+    writeln!(out, "- {title}: {}", items.join(", "))
+}
+
+fn who(out: &mut impl Write, heading: &str, top: Option<&TopReport>, redact: bool) -> io::Result<()> {
+    let Some(t) = top else { return Ok(()) };
+    if t.api_keys.is_empty() && t.paths.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n### {heading}\n")?;
+    ranked(out, "API keys", &t.api_keys, redact)?;
+    ranked(out, "routes", &t.paths, redact)?;
+    ranked(out, "client IPs", &t.client_ips, redact)?;
+    if let Some(up) = &t.upstreams {
+        ranked(out, "upstreams named by correlated lines", up, redact)?;
+    }
+    Ok(())
+}
+
+/// Writes the report. `failures_of_marks` gives, per marked request id, its
+/// failure code and status when known.
+pub fn write_markdown(
+    out: &mut impl Write,
+    r: &SummaryReport,
+    o: &ReportOptions<'_>,
+    failure_of_mark: &dyn Fn(&str) -> Option<MarkFailure>,
+) -> io::Result<()> {
+    let t = &r.totals;
+    let names: Vec<String> = o.sources.iter().map(|s| format!("`{}`", clean(s, o.redact))).collect();
+    writeln!(out, "# Incident report: {}\n", names.join(", "))?;
+    let span = match (r.buckets.first(), r.buckets.last()) {
+        (Some(a), Some(b)) => format!("{} to {} (UTC, buckets of {} s)", a.start, b.start, r.bucket_seconds),
+        _ => "no timed requests".to_owned(),
+    };
+    writeln!(out, "Generated {} by wontopos-logs. Time window: {span}.\n", o.generated_at)?;
+    writeln!(out, "## Totals\n")?;
+    writeln!(out, "| requests | failures | rate-limited (429) | server errors (5xx) | malformed lines | untimed requests |")?;
+    writeln!(out, "|---:|---:|---:|---:|---:|---:|")?;
+    writeln!(
+        out,
+        "| {} | {} ({}) | {} | {} | {} | {} |",
+        thousands(t.requests),
+        thousands(t.failures),
+        share(t.failures, t.requests),
+        thousands(t.rate_limited),
+        thousands(t.server_errors),
+        thousands(t.malformed),
+        thousands(t.untimed_requests)
+    )?;
+
+    writeln!(out, "\n## Spikes\n")?;
+    if r.spikes.is_empty() {
+        writeln!(out, "No bucket of 429s or 5xx rose to {}x its trailing baseline.", super::spikes::FACTOR)?;
+    }
+    for s in &r.spikes {
+        let size = s.factor.map_or_else(
+            || "from a baseline of ~0".to_owned(),
+            |f| format!("{f}x the baseline of {}", s.baseline),
+        );
+        let when = if s.start == s.last {
+            format!("at {}", s.start)
+        } else {
+            format!("from {} to {}", s.start, s.last)
+        };
+        writeln!(out, "- **{}** {when}: peak {} per bucket, {size}.", s.series, thousands(s.peak))?;
+    }
+
+    writeln!(out, "\n## Failure groups\n")?;
+    if r.groups.is_empty() {
+        writeln!(out, "No failures.")?;
+    } else {
+        writeln!(out, "| code | status | count | share | documented | first seen | last seen |")?;
+        writeln!(out, "|---|---:|---:|---:|---|---|---|")?;
+        for g in &r.groups {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                g.code
+                    .as_deref()
+                    .map_or_else(|| "(no code)".to_owned(), |c| format!("`{}`", clean(c, o.redact))),
+                g.status,
+                thousands(g.count),
+                share(g.count, t.failures),
+                if g.documented { "yes" } else { "**no**" },
+                g.first_seen.as_deref().unwrap_or("-"),
+                g.last_seen.as_deref().unwrap_or("-"),
+            )?;
+        }
+        writeln!(out, "\nWhat the API documentation says:\n")?;
+        for g in &r.groups {
+            let code = g.code.as_deref();
+            match code.and_then(catalog::lookup) {
+                Some(d) if d.status == g.status => writeln!(
+                    out,
+                    "- `{}` ({}): {}. **Resolution:** {}.",
+                    d.code, d.status, d.description, d.resolution
+                )?,
+                Some(d) => writeln!(
+                    out,
+                    "- `{}` ({}): **undocumented status**; the documentation gives {} for this code ({}. Resolution: {}.).",
+                    d.code, g.status, d.status, d.description, d.resolution
+                )?,
+                None => writeln!(
+                    out,
+                    "- {} ({}): **not in the API documentation**.",
+                    code.map_or_else(|| "a failure with no code".to_owned(), |c| format!("`{}`", clean(c, o.redact))),
+                    g.status
+                )?,
+            }
+        }
+    }
+
+    writeln!(out, "\n## Who is behind it")?;
+    who(out, "Rate-limited requests (429)", r.top_rate_limited.as_ref(), o.redact)?;
+    who(out, "Server errors (5xx)", r.top_server_errors.as_ref(), o.redact)?;
+    who(out, "All failures", r.top.as_ref(), o.redact)?;
+
+    writeln!(out, "\n## Retry-After offenders\n")?;
+    match r.retry_after_offenders.as_deref() {
+        Some([]) | None => writeln!(out, "No API key came back before its Retry-After had passed.")?,
+        Some(list) => {
+            writeln!(out, "API keys answered again with a failure before the `retry_after` of an earlier 429/503 had passed (a client retry loop):\n")?;
+            writeln!(out, "| API key | told to wait | early requests | mean seconds early | max seconds early | first |")?;
+            writeln!(out, "|---|---:|---:|---:|---:|---|")?;
+            for k in list {
+                writeln!(
+                    out,
+                    "| `{}` | {} | {} | {} | {} | {} |",
+                    clean(&k.api_key, o.redact),
+                    thousands(k.told),
+                    thousands(k.early_requests),
+                    k.mean_seconds_early,
+                    k.max_seconds_early,
+                    k.first_seen.as_deref().unwrap_or("-")
+                )?;
+            }
+        }
+    }
+
+    writeln!(out, "\n## Marked requests\n")?;
+    if o.marks.is_empty() {
+        writeln!(out, "None marked (press `m` on a request in `wontopos-logs tail`).")?;
+    }
+    for m in o.marks {
+        let note = if m.note.is_empty() { String::new() } else { format!(": {}", clean(&m.note, o.redact)) };
+        let failure = match failure_of_mark(&m.request_id) {
+            Some((code, status)) => {
+                let doc = code.as_deref().and_then(catalog::lookup);
+                let code_s = code.as_deref().map_or_else(|| "(no code)".to_owned(), |c| clean(c, o.redact));
+                match doc {
+                    Some(d) => format!(" — `{code_s}` {status}; resolution: {}", d.resolution),
+                    None => format!(" — `{code_s}` {status}; not in the API documentation"),
+                }
+            }
+            None => String::new(),
+        };
+        writeln!(out, "- `{}`{note}{failure}", clean(&m.request_id, o.redact))?;
+    }
+    Ok(())
+}
