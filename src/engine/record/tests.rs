@@ -285,12 +285,19 @@ proptest::proptest! {
         proptest::prop_assert_eq!(value_ok, parse_text(&line, Need::All).is_ok(), "{}", line);
         let all = parse_text(&line, Need::All).ok();
         let counts = parse_text(&line, Need::Counts).ok();
-        type Kept = (Option<i64>, Option<u16>, Option<String>, Option<String>, Option<String>, Option<u64>);
-        fn kept(r: Record<'_>) -> Kept {
-            let own = |c: Option<std::borrow::Cow<'_, str>>| c.map(|c| c.into_owned());
-            (r.ts, r.status, own(r.code), None, own(r.api_key_id), r.retry_after)
+        let insights = parse_text(&line, Need::Insights).ok();
+        let counted = |r: &Record<'_>| (r.ts, r.status, r.code.clone().map(|c| c.into_owned()), r.retry_after);
+        proptest::prop_assert_eq!(all.as_ref().map(counted), counts.as_ref().map(counted));
+        proptest::prop_assert_eq!(all.as_ref().map(counted), insights.as_ref().map(counted));
+        // Failures and non-request events carry their details for the rankings.
+        if let (Some(a), Some(i)) = (&all, &insights) {
+            if a.is_failure() || !a.is_request() {
+                let who = |r: &Record<'_>| {
+                    [&r.request_id, &r.path, &r.client_ip, &r.upstream, &r.api_key_id].map(|c| c.clone().map(|c| c.into_owned()))
+                };
+                proptest::prop_assert_eq!(who(a), who(i), "{}", line);
+            }
         }
-        proptest::prop_assert_eq!(all.map(kept), counts.map(kept));
     }
 }
 
