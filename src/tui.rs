@@ -25,6 +25,7 @@ use crate::engine::input::Source;
 use crate::engine::line::LineSplitter;
 use crate::engine::load;
 use crate::engine::lookup::{self, Entry};
+use crate::engine::report::{ReportOptions, Session};
 use crate::engine::stats::TimeWindow;
 use crate::engine::store::{SourceState, Store};
 use app::{Action, App};
@@ -38,6 +39,9 @@ pub struct TailOptions {
     pub start: StartAt,
     pub window: TimeWindow,
     pub poll_only: bool,
+    /// Marks and notes; `None` when there is no file to keep them beside.
+    pub session: Option<PathBuf>,
+    pub redact: bool,
 }
 
 type Shared = Arc<Mutex<Store>>;
@@ -279,6 +283,40 @@ fn spawn_input() -> mpsc::Receiver<io::Result<Event>> {
     rx
 }
 
+/// Writes the Markdown report beside the first file (or in the current
+/// directory) and returns its path.
+fn write_report(opts: &TailOptions, store: &Store, session: &Session) -> io::Result<PathBuf> {
+    let now = crate::engine::time::now_nanos();
+    let stamp = chrono::DateTime::<chrono::Utc>::from_timestamp_nanos(now).format("%Y%m%dT%H%M%SZ");
+    let path = match opts.sources.first() {
+        Some(Source::File(p)) => {
+            let mut name = p.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
+            name.push(format!(".incident-{stamp}.md"));
+            p.with_file_name(name)
+        }
+        _ => PathBuf::from(format!("wontopos-incident-{stamp}.md")),
+    };
+    let names: Vec<String> = store.sources.iter().map(|s| s.name.clone()).collect();
+    let report = store.counts.summary.report_with(Some(&store.insights));
+    let ropts = ReportOptions {
+        sources: &names,
+        generated_at: crate::engine::time::format_utc_secs(now / 1_000_000_000),
+        redact: opts.redact,
+        marks: &session.marks,
+    };
+    let failure_of = |id: &str| {
+        store.failures.iter().rev().find(|f| f.request_id.as_deref() == Some(id)).map(|f| {
+            let code =
+                store.counts.groups.get(f.group as usize).and_then(|g| g.code.as_deref()).map(str::to_owned);
+            (code, f.status)
+        })
+    };
+    let mut out = io::BufWriter::new(std::fs::File::create(&path)?);
+    crate::engine::report::write_markdown(&mut out, &report, &ropts, &failure_of)?;
+    out.flush()?;
+    Ok(path)
+}
+
 type LookupSlot = Arc<Mutex<Option<(String, Result<Vec<Entry>, String>)>>>;
 
 fn event_loop(
@@ -289,6 +327,14 @@ fn event_loop(
     lookup_sources: &[Source],
 ) -> anyhow::Result<u8> {
     let mut app = App::new(opts.follow, opts.bucket_override);
+    let mut session = match &opts.session {
+        Some(p) => Session::load(p).unwrap_or_else(|e| {
+            app.status = Some(format!("session not loaded: {e}"));
+            Session::default()
+        }),
+        None => Session::default(),
+    };
+    app.marks = session.marks.iter().map(|m| m.request_id.clone()).collect();
     let lookup_slot: LookupSlot = Arc::new(Mutex::new(None));
     let mut drawn_generation = u64::MAX;
     let mut dirty = true;
@@ -302,6 +348,12 @@ fn event_loop(
         }
         if let Some((id, result)) = lookup_slot.lock().unwrap_or_else(PoisonError::into_inner).take() {
             if let Some(d) = app.detail.as_mut().filter(|d| d.request_id == id) {
+                let mut result = result;
+                if opts.redact {
+                    if let Ok(entries) = result.as_mut() {
+                        entries.iter_mut().for_each(|e| crate::engine::redact::redact_value(&mut e.value));
+                    }
+                }
                 d.entries = Some(result);
                 dirty = true;
             }
@@ -348,6 +400,22 @@ fn event_loop(
         };
         dirty = true;
         match action {
+            Action::WriteReport => {
+                app.status = Some(match write_report(opts, &lock(store), &session) {
+                    Ok(path) => format!("incident report written to {}", path.display()),
+                    Err(e) => format!("could not write the report: {e}"),
+                });
+            }
+            Action::ToggleMark(id) => {
+                let marked = session.toggle(&id);
+                app.marks = session.marks.iter().map(|m| m.request_id.clone()).collect();
+                let saved = opts.session.as_deref().map(|p| session.save(p));
+                app.status = Some(match saved {
+                    Some(Err(e)) => format!("marked, but the session could not be saved: {e}"),
+                    _ if marked => format!("marked {id} for the incident report (e writes it)"),
+                    _ => format!("unmarked {id}"),
+                });
+            }
             Action::None => {}
             Action::Quit => return Ok(0),
             Action::TogglePause => {

@@ -35,6 +35,20 @@ fn load(name: &str) -> Store {
     store
 }
 
+#[test]
+fn insights_view_names_who_is_behind_it() {
+    let store = load("app.log");
+    for (w, h) in SIZES {
+        let mut app = App::new(true, None);
+        press(&mut app, &store, KeyCode::Char('i'));
+        let terminal = draw(&mut app, &store, w, h);
+        let text = format!("{}", terminal.backend());
+        assert!(text.contains("key_0077") && text.contains("ledger-svc"), "{text}");
+        assert!(text.contains("spike: 5xx"), "{text}");
+        assert_snapshot!(format!("insights_{w}x{h}"), terminal.backend());
+    }
+}
+
 fn press(app: &mut App, store: &Store, code: KeyCode) -> Action {
     app.handle_key(KeyEvent::new(code, KeyModifiers::NONE), store)
 }

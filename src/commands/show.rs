@@ -27,7 +27,10 @@ struct EntryReport<'a> {
 pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let sources = super::sources(&args.files);
     wontopos_logs::engine::input::check_sources(&sources)?;
-    let entries = lookup::find_request(&sources, &args.request_id)?;
+    let mut entries = lookup::find_request(&sources, &args.request_id)?;
+    if !args.no_redact {
+        entries.iter_mut().for_each(|e| wontopos_logs::engine::redact::redact_value(&mut e.value));
+    }
     if entries.is_empty() {
         let files: Vec<String> = args.files.iter().map(|f| sanitize(f).into_owned()).collect();
         eprintln!(

@@ -1,5 +1,6 @@
 use std::process::ExitCode;
 
+use wontopos_logs::engine::report::Session;
 use wontopos_logs::tui::{self, TailOptions};
 
 use super::summary::{start_at, window};
@@ -14,6 +15,10 @@ pub fn run(args: &TailArgs) -> anyhow::Result<ExitCode> {
         start: start_at(&args.range),
         window: window(&args.range)?,
         poll_only: args.poll_only,
+        session: args.session.clone().or_else(|| {
+            args.files.iter().find(|f| *f != "-").map(|f| Session::default_path(std::path::Path::new(f)))
+        }),
+        redact: !args.no_redact,
     };
     let code = tui::run(&opts)?;
     Ok(ExitCode::from(code))

@@ -243,6 +243,11 @@ impl Insights {
         all
     }
 
+    /// The upstream named by another line of this request, if any.
+    pub fn upstream_for(&self, request_id: &str) -> Option<&str> {
+        self.upstream_of.get(&id_hash(request_id)).map(|i| &*self.upstream_names[*i as usize])
+    }
+
     pub fn upstreams(&self) -> Counter {
         let mut c = Counter::default();
         for id in &self.server_error_ids {

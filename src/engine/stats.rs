@@ -335,9 +335,13 @@ impl Summary {
     }
 
     pub fn report(&self) -> SummaryReport {
+        self.report_with(self.insights.as_deref())
+    }
+
+    /// The report, with rankings from `ins` (kept elsewhere by the live view).
+    pub fn report_with(&self, ins: Option<&Insights>) -> SummaryReport {
         let buckets = self.buckets.sorted();
-        let upstreams = self.insights.as_ref().map(|i| i.upstreams());
-        let ins = self.insights.as_deref();
+        let upstreams = ins.map(Insights::upstreams);
         SummaryReport {
             top: ins.map(|i| TopReport::of(&i.failures(), upstreams.as_ref(), TOP_N)),
             top_rate_limited: ins.map(|i| TopReport::of(&i.rate_limited, None, TOP_N)),

@@ -27,6 +27,7 @@ pub struct FailureRec {
     pub latency_ms: Option<f32>,
     pub retry_after: Option<u32>,
     pub request_id: Option<Box<str>>,
+    pub client_ip: u32,
 }
 
 /// Reads up to `max` bytes of the line at `offset` of `path`, for display.
@@ -132,6 +133,9 @@ pub struct Store {
     pub malformed: Vec<MalformedRec>,
     pub keys: Interner,
     pub routes: Interner,
+    pub ips: Interner,
+    /// Who is behind the failures, kept live.
+    pub insights: super::insights::Insights,
     pub notices: Vec<String>,
     group_ids: HashMap<(Option<Box<str>>, u16), u32>,
     /// Failures come in runs of the same group (a storm, an outage).
@@ -158,6 +162,8 @@ impl Store {
             malformed: Vec::new(),
             keys: Interner::default(),
             routes: Interner::default(),
+            ips: Interner::default(),
+            insights: super::insights::Insights::default(),
             notices: Vec::new(),
             group_ids: HashMap::new(),
             last_group: None,
@@ -175,7 +181,7 @@ impl Store {
         if let Some(s) = self.sources.get_mut(source) {
             s.read = s.read.max(line.offset + line.bytes.len() as u64 + 1);
         }
-        let Some(parsed) = super::scan::classify_for(line, Need::Counts) else { return };
+        let Some(parsed) = super::scan::classify_for(line, Need::Insights) else { return };
         self.add(source, line, &parsed);
     }
 
@@ -199,12 +205,17 @@ impl Store {
             }
             // Most lines are successes, which need only counting; a failure's
             // other fields are read on a second, rarer pass.
-            Parsed::Event(r) if r.is_failure() => match super::scan::classify_for(line, Need::All) {
-                Some(Parsed::Event(full)) => self.add_request(source16, line, &full),
-                _ => self.add_request(source16, line, r),
-            },
+            Parsed::Event(r) if r.is_failure() => {
+                let full = super::scan::classify_for(line, Need::All);
+                let rec = match &full {
+                    Some(Parsed::Event(full)) => full,
+                    _ => r,
+                };
+                self.insights.add(rec);
+                self.add_request(source16, line, rec);
+            }
             Parsed::Event(r) if r.is_request() => self.add_request(source16, line, r),
-            Parsed::Event(_) => {}
+            Parsed::Event(r) => self.insights.add(r),
         }
     }
 
@@ -269,6 +280,7 @@ impl Store {
             latency_ms: r.latency_ms.map(|l| l as f32),
             retry_after: r.retry_after.map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
             request_id: r.request_id.as_deref().map(Box::from),
+            client_ip: self.ips.intern(r.client_ip.as_deref()),
         });
         self.by_group[group as usize].push(u32::try_from(index).unwrap_or(u32::MAX));
         self.counts.failures_len = self.failures.len();
@@ -296,7 +308,7 @@ impl super::scan::Sink for Store {
         self.add(0, line, parsed);
     }
     fn need(&self) -> Need {
-        Need::Counts
+        Need::Insights
     }
 }
 
@@ -353,6 +365,7 @@ impl Store {
             f.group = group_map[f.group as usize];
             f.key = remap(&mut self.keys, &part.keys, f.key);
             f.route = remap(&mut self.routes, &part.routes, f.route);
+            f.client_ip = remap(&mut self.ips, &part.ips, f.client_ip);
             f.source = source16;
             f.line += lines_before;
             self.by_group[f.group as usize].push(u32::try_from(self.failures.len()).unwrap_or(u32::MAX));
@@ -364,6 +377,7 @@ impl Store {
             self.malformed.push(m);
         }
         self.notices.extend(part.notices);
+        self.insights.merge(&part.insights);
         self.counts.failures_len = self.failures.len();
         self.counts.malformed_len = self.malformed.len();
         self.generation += 1;

@@ -17,6 +17,7 @@ pub enum Screen {
     Dashboard,
     Detail,
     Malformed,
+    Insights,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +90,10 @@ pub enum Action {
     /// Put this text on the clipboard (OSC 52).
     Copy(String),
     TogglePause,
+    /// Write the Markdown incident report.
+    WriteReport,
+    /// Mark or unmark this request in the session.
+    ToggleMark(String),
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +122,8 @@ pub struct App {
     /// Chart bucket chosen with --bucket; otherwise it follows the window.
     pub bucket_override: Option<i64>,
     pub size: Rect,
+    /// Request ids marked in the session, shown with a `*`.
+    pub marks: Vec<String>,
 }
 
 impl App {
@@ -138,6 +145,7 @@ impl App {
             status: None,
             bucket_override,
             size: Rect::new(0, 0, 80, 24),
+            marks: Vec::new(),
         }
     }
 
@@ -233,6 +241,21 @@ impl App {
                 self.request_sel = 0;
             }
             KeyCode::Char('u') if self.screen() != Screen::Malformed => self.stack.push(Screen::Malformed),
+            KeyCode::Char('i') if self.screen() != Screen::Insights => self.stack.push(Screen::Insights),
+            KeyCode::Char('e') => return Action::WriteReport,
+            KeyCode::Char('m') => {
+                let id = match self.screen() {
+                    Screen::Detail => self.detail.as_ref().map(|d| d.request_id.clone()),
+                    _ if self.focus == Focus::Requests => self
+                        .selected_request(store)
+                        .and_then(|i| store.failures[i as usize].request_id.as_deref().map(str::to_owned)),
+                    _ => None,
+                };
+                match id {
+                    Some(id) => return Action::ToggleMark(id),
+                    None => self.status = Some("select a request to mark (Tab to the requests)".into()),
+                }
+            }
             KeyCode::Char('y') => {
                 let id = match self.screen() {
                     Screen::Detail => self.detail.as_ref().map(|d| d.request_id.clone()),
@@ -347,6 +370,11 @@ impl App {
                 .unwrap_or(0)
         };
         match self.screen() {
+            Screen::Insights => {
+                let len = self.visible_groups(store).len();
+                self.group_sel = step(self.group_sel, len);
+                self.request_sel = 0;
+            }
             Screen::Dashboard => match self.focus {
                 Focus::Groups => {
                     let len = self.visible_groups(store).len();

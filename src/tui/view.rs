@@ -4,6 +4,7 @@
 pub mod dashboard;
 pub mod detail;
 pub mod help;
+pub mod insights;
 pub mod layout;
 pub mod malformed;
 pub mod text;
@@ -31,6 +32,7 @@ pub fn render(frame: &mut Frame, app: &App, store: &Store) {
         Screen::Dashboard => dashboard::render(frame, area, app, store),
         Screen::Detail => detail::render(frame, area, app, store),
         Screen::Malformed => malformed::render(frame, area, app, store),
+        Screen::Insights => insights::render(frame, area, app, store),
     }
     if let Some(prompt) = &app.prompt {
         let y = area.bottom().saturating_sub(1);

@@ -53,6 +53,15 @@ fn current_rate(c: &Counts) -> f64 {
     rate
 }
 
+/// The newest spike, said the way an operator would: "5xx 8x baseline since 13:42".
+fn latest_spike(c: &Counts) -> Option<String> {
+    let buckets = c.summary.buckets.sorted();
+    let last = buckets.last()?.0;
+    let spikes = crate::engine::spikes::find(&buckets, c.summary.buckets.secs());
+    let s = spikes.iter().max_by_key(|s| (s.last_secs, s.start_secs))?;
+    Some(s.describe(s.last_secs == last, clock_secs))
+}
+
 fn render_header(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
     let c = app.counts(store);
     let t = &c.summary.totals;
@@ -123,6 +132,8 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
         Line::styled(clean(s).into_owned(), Style::default().fg(Color::Cyan))
     } else if let Some(n) = store.notices.last() {
         Line::styled(format!("note: {}", clean(n)), Style::default().fg(Color::Yellow))
+    } else if let Some(spike) = latest_spike(c) {
+        Line::styled(spike, Style::default().fg(Color::Red).add_modifier(Modifier::BOLD))
     } else if let Some(f) = &app.filter {
         Line::styled(format!("filter: {}  (Esc clears)", clean(f)), Style::default().fg(Color::Cyan))
     } else {
@@ -333,7 +344,16 @@ fn render_requests(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
             let r = &store.failures[fi as usize];
             let mut cells = vec![
                 r.ts.map_or_else(|| "--:--:--".into(), clock),
-                r.request_id.as_deref().map_or_else(|| "-".into(), |s| clean(s).into_owned()),
+                r.request_id.as_deref().map_or_else(
+                    || "-".into(),
+                    |s| {
+                        if app.marks.iter().any(|m| m == s) {
+                            format!("*{}", clean(s))
+                        } else {
+                            clean(s).into_owned()
+                        }
+                    },
+                ),
                 name(&store.routes, r.route),
                 r.status.to_string(),
             ];
@@ -377,6 +397,7 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App) {
         ("/", "filter or req_ id"),
         ("w", "window"),
         ("p", if app.paused.is_some() { "resume" } else { "pause" }),
+        ("i", "who"),
         ("u", "malformed"),
         ("?", "help"),
         ("q", "quit"),

@@ -43,7 +43,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
                     .and_then(|s| s.path.as_deref())
                     .and_then(|p| read_line_at(p, m.offset, preview_width.max(16) * 4))
                     .map(|b| {
-                        clean(&String::from_utf8_lossy(&b)).chars().take(preview_width).collect::<String>()
+                        let text = String::from_utf8_lossy(&b);
+                        let text = crate::engine::redact::redact_text(&text);
+                        clean(&text).chars().take(preview_width).collect::<String>()
                     })
                     .unwrap_or_else(|| "(no longer readable)".into());
                 let row = Row::new(vec![format!("{name}:{}", m.line), m.kind.as_str().to_owned(), preview]);
