@@ -153,3 +153,17 @@ mod tests {
         assert_eq!(lines_of(&parallel), lines_of(&serial));
     }
 }
+
+#[cfg(test)]
+mod timing {
+    /// `BIG_LOG=/path cargo test --release --lib load_timing -- --ignored --nocapture`
+    #[test]
+    #[ignore = "a measurement, run by hand"]
+    fn load_timing() {
+        let Some(path) = std::env::var_os("BIG_LOG") else { return };
+        let shared = std::sync::Mutex::new(super::Store::new(60, vec![]));
+        let t = std::time::Instant::now();
+        let l = super::load_history(std::path::Path::new(&path), 0, 2, &shared, Default::default()).unwrap();
+        eprintln!("loaded {} lines in {:?}", l.next_line - 1, t.elapsed());
+    }
+}

@@ -246,6 +246,9 @@ struct Deferred {
     client_ip: Option<(usize, usize)>,
     upstream: Option<(usize, usize)>,
     api_key_id: Option<(usize, usize)>,
+    method: Option<(usize, usize)>,
+    /// The number's text, read with the scanner's own number rules.
+    latency: Option<(usize, usize)>,
 }
 
 impl<'a> Fields<'a> {
@@ -256,9 +259,7 @@ impl<'a> Fields<'a> {
     /// Where `key`'s value goes; fields counting does not need are skipped.
     fn slot(&self, key: impl AsRef<[u8]>) -> Slot {
         let slot = Slot::of(key.as_ref());
-        if self.counts_only
-            && (matches!(slot, Slot::Message(_) | Slot::Method | Slot::Latency)
-                || (!self.defer && Slot::is_deferred(slot)))
+        if self.counts_only && (matches!(slot, Slot::Message(_)) || (!self.defer && Slot::is_deferred(slot)))
         {
             Slot::Other
         } else {
@@ -280,6 +281,8 @@ impl<'a> Fields<'a> {
             Slot::ClientIp => d.client_ip = span,
             Slot::Upstream => d.upstream = span,
             Slot::ApiKey => d.api_key_id = span,
+            Slot::Method => d.method = span,
+            Slot::Latency => d.latency = span,
             _ => {}
         }
     }
@@ -298,6 +301,8 @@ impl<'a> Fields<'a> {
             self.client_ip = read(d.client_ip);
             self.upstream = read(d.upstream);
             self.api_key_id = read(d.api_key_id);
+            self.method = read(d.method);
+            self.latency_ms = d.latency.and_then(|(s, e)| fast::number_of(&line[s..e]));
         }
         self.take_record()
     }
@@ -569,7 +574,16 @@ enum Slot {
 impl Slot {
     /// Strings that counting reads only for failures and non-request events.
     fn is_deferred(slot: Slot) -> bool {
-        matches!(slot, Slot::RequestId(_) | Slot::Path | Slot::ClientIp | Slot::Upstream | Slot::ApiKey)
+        matches!(
+            slot,
+            Slot::RequestId(_)
+                | Slot::Path
+                | Slot::ClientIp
+                | Slot::Upstream
+                | Slot::ApiKey
+                | Slot::Method
+                | Slot::Latency
+        )
     }
 
     fn of(key: &[u8]) -> Slot {

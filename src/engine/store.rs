@@ -206,13 +206,8 @@ impl Store {
             // Most lines are successes, which need only counting; a failure's
             // other fields are read on a second, rarer pass.
             Parsed::Event(r) if r.is_failure() => {
-                let full = super::scan::classify_for(line, Need::All);
-                let rec = match &full {
-                    Some(Parsed::Event(full)) => full,
-                    _ => r,
-                };
-                self.insights.add(rec);
-                self.add_request(source16, line, rec);
+                self.insights.add(r);
+                self.add_request(source16, line, r);
             }
             Parsed::Event(r) if r.is_request() => self.add_request(source16, line, r),
             Parsed::Event(r) => self.insights.add(r),
@@ -307,6 +302,8 @@ impl super::scan::Sink for Store {
     fn line(&mut self, line: &Line<'_>, parsed: &Parsed<'_>) {
         self.add(0, line, parsed);
     }
+    // Successes, nine lines in ten, need only counting; the fields of
+    // failures and other events are read from where the parse located them.
     fn need(&self) -> Need {
         Need::Insights
     }

@@ -43,6 +43,14 @@ fn find_string_end(b: &[u8]) -> Option<usize> {
     b[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|p| i + p)
 }
 
+/// A number token located earlier, read as the record would have read it.
+pub(super) fn number_of(token: &[u8]) -> Option<f64> {
+    let mut s = Scanner { b: token, i: 0 };
+    let v = s.number()?;
+    (s.i == token.len()).then_some(())?;
+    v.number()
+}
+
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
@@ -76,8 +84,15 @@ pub(super) fn parse_object<'a>(line: &'a [u8], f: &mut Fields<'a>) -> Option<()>
                 }
                 slot if f.defer && Slot::is_deferred(slot) => {
                     // Only located now; read if the line turns out to need it.
-                    let span =
-                        if s.peek()? == b'"' { Some(s.string_span()?) } else { s.scalar().map(|_| None)? };
+                    let span = match s.peek()? {
+                        b'"' if slot != Slot::Latency => Some(s.string_span()?),
+                        b'-' | b'0'..=b'9' if slot == Slot::Latency => {
+                            let start = s.i;
+                            s.number()?;
+                            Some((start, s.i))
+                        }
+                        _ => s.scalar().map(|_| None)?,
+                    };
                     f.defer(slot, span);
                 }
                 slot => {

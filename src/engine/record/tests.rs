@@ -296,6 +296,8 @@ proptest::proptest! {
                     [&r.request_id, &r.path, &r.client_ip, &r.upstream, &r.api_key_id].map(|c| c.clone().map(|c| c.into_owned()))
                 };
                 proptest::prop_assert_eq!(who(a), who(i), "{}", line);
+                proptest::prop_assert_eq!(&a.method, &i.method, "{}", line);
+                proptest::prop_assert_eq!(a.latency_ms.map(f64::to_bits), i.latency_ms.map(f64::to_bits), "{}", line);
             }
         }
     }
