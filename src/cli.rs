@@ -2,6 +2,7 @@
 //! sizes) happens here, so a bad argument is refused before any file is read.
 
 use clap::{Args, Parser, Subcommand};
+use wontopos_logs::engine::filter::Filter;
 
 /// Triage for Wontopos API logs: what is failing, since when, and what one
 /// request shows, next to the API's documented fix.
@@ -121,6 +122,13 @@ pub struct RangeArgs {
     /// Leave out events timed at or after this (same forms as --since).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+    /// Count only the lines that match: status>=500, status=429,
+    /// code=rate_limit_exceeded, code!=not_found, key=key_0007,
+    /// path~/v1/orders (substring), method=POST, ip=..., upstream=...,
+    /// id=req_..., undocumented, free words (anywhere in the line), joined
+    /// with and / or / not and parentheses.
+    #[arg(long, value_parser = parse_filter, value_name = "EXPR")]
+    pub filter: Option<Filter>,
 }
 
 #[derive(Debug, Args)]
@@ -162,6 +170,15 @@ pub struct ShowArgs {
     /// Show secrets as they are (masked by default).
     #[arg(long)]
     pub no_redact: bool,
+    /// Show only the entries that match (the filter language of `summary`).
+    #[arg(long, value_parser = parse_filter, value_name = "EXPR")]
+    pub filter: Option<Filter>,
+    /// Leave out entries timed before this (30m, 2h or an RFC 3339 time).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Leave out entries timed at or after this.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -191,6 +208,10 @@ pub struct GenerateArgs {
     /// Also write the generator's own tally of what it wrote, as JSON.
     #[arg(long, value_name = "FILE")]
     pub tally: Option<std::path::PathBuf>,
+}
+
+fn parse_filter(s: &str) -> Result<Filter, String> {
+    Filter::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_bucket(s: &str) -> Result<i64, String> {

@@ -2,6 +2,7 @@
 //! No terminal code lives here; the CLI and the TUI are views over it.
 
 pub mod catalog;
+pub mod filter;
 pub mod follow;
 pub mod generate;
 pub mod input;

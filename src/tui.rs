@@ -42,6 +42,7 @@ pub struct TailOptions {
     /// Marks and notes; `None` when there is no file to keep them beside.
     pub session: Option<PathBuf>,
     pub redact: bool,
+    pub filter: Option<crate::engine::filter::Filter>,
 }
 
 type Shared = Arc<Mutex<Store>>;
@@ -66,9 +67,10 @@ pub fn run(opts: &TailOptions) -> anyhow::Result<u8> {
     let spool = Spool::new()?;
     let store = Arc::new(Mutex::new(
         Store::new(opts.bucket, opts.sources.iter().map(|s| source_state(s, &spool)).collect())
-            .with_window(opts.window),
+            .with_window(opts.window)
+            .with_filter(opts.filter.clone().map(Arc::new)),
     ));
-    let stop_ingest = start_ingest(opts, &store, &spool)?;
+    let mut stop_ingest = start_ingest(opts, &store, &spool)?;
     let signal = Arc::new(AtomicUsize::new(0));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT] {
         signal_hook::flag::register_usize(sig, Arc::clone(&signal), usize::try_from(sig).unwrap_or(15))
@@ -78,7 +80,7 @@ pub fn run(opts: &TailOptions) -> anyhow::Result<u8> {
         lock(&store).sources.iter().filter_map(|s| s.path.clone()).map(Source::File).collect();
 
     let mut terminal = init_terminal()?;
-    let result = event_loop(&mut terminal, opts, &store, &signal, &lookup_sources);
+    let result = event_loop(&mut terminal, opts, &store, &signal, &lookup_sources, &spool, &mut stop_ingest);
     restore_terminal();
     stop_ingest.store(true, Ordering::SeqCst);
     drop(spool);
@@ -142,10 +144,39 @@ fn start_ingest(opts: &TailOptions, store: &Shared, spool: &Spool) -> anyhow::Re
     Ok(stop)
 }
 
+/// A new filter: a fresh store, read from the start by a fresh reader; the
+/// old reader stops and its late writes are refused by the epoch check.
+fn restart_ingest(
+    opts: &TailOptions,
+    filter: Option<crate::engine::filter::Filter>,
+    store: &Shared,
+    spool: &Spool,
+    stop: &mut Arc<AtomicBool>,
+) -> anyhow::Result<()> {
+    stop.store(true, Ordering::SeqCst);
+    // Stdin was consumed once; its spool file holds everything it sent.
+    let sources: Vec<Source> = opts
+        .sources
+        .iter()
+        .map(|s| if *s == Source::Stdin { Source::File(spool.path.clone()) } else { s.clone() })
+        .collect();
+    let ropts = TailOptions { sources, filter: filter.clone(), ..opts.clone() };
+    {
+        let mut st = lock(store);
+        let epoch = st.epoch + 1;
+        let states = ropts.sources.iter().map(|s| source_state(s, spool)).collect();
+        *st = Store::new(opts.bucket, states).with_window(opts.window).with_filter(filter.map(Arc::new));
+        st.epoch = epoch;
+    }
+    *stop = start_ingest(&ropts, store, spool)?;
+    Ok(())
+}
+
 /// Reads the files' history on every core, then follows them (or, with
 /// --no-follow, reads what is left once).
 fn ingest(opts: &TailOptions, files: &[(usize, Source)], store: &Shared, stop: &AtomicBool) {
     let threads = crate::engine::scan::default_threads();
+    let epoch = lock(store).epoch;
     let mut resume = vec![None; files.len()];
     for (k, (i, s)) in files.iter().enumerate() {
         let Source::File(path) = s else { continue };
@@ -170,6 +201,9 @@ fn ingest(opts: &TailOptions, files: &[(usize, Source)], store: &Shared, stop: &
             FollowOptions { watch: !opts.poll_only, start: opts.start, resume, ..FollowOptions::default() };
         follow::follow(&sources, &fopts, stop, |ev| {
             let mut st = lock(store);
+            if st.epoch != epoch {
+                return;
+            }
             match ev {
                 follow::Event::Line { source, line } => st.add_line(index[source], &line),
                 follow::Event::Notice { text, .. } => st.notice(text),
@@ -185,8 +219,10 @@ fn ingest(opts: &TailOptions, files: &[(usize, Source)], store: &Shared, stop: &
     for (k, s) in sources.iter().enumerate() {
         let i = index[k];
         let result = match resume[k] {
-            Some(StartAt::At { offset, line }) => read_rest(s, offset, line, |l| lock(store).add_line(i, &l)),
-            _ => follow::read_once(s, |l| lock(store).add_line(i, &l)).map_err(|e| e.to_string()),
+            Some(StartAt::At { offset, line }) => {
+                read_rest(s, offset, line, |l| add_if_current(store, epoch, i, &l))
+            }
+            _ => follow::read_once(s, |l| add_if_current(store, epoch, i, &l)).map_err(|e| e.to_string()),
         };
         let mut st = lock(store);
         if let Err(e) = result {
@@ -195,6 +231,13 @@ fn ingest(opts: &TailOptions, files: &[(usize, Source)], store: &Shared, stop: &
         st.sources[i].caught_up = true;
         st.sources[i].ended = true;
         st.generation += 1;
+    }
+}
+
+fn add_if_current(store: &Shared, epoch: u64, source: usize, line: &crate::engine::line::Line<'_>) {
+    let mut st = lock(store);
+    if st.epoch == epoch {
+        st.add_line(source, line);
     }
 }
 
@@ -221,6 +264,7 @@ fn read_rest(
 fn spawn_stdin(i: usize, store: Shared, spool_path: PathBuf) -> anyhow::Result<()> {
     let mut spool = std::fs::File::create(&spool_path)
         .with_context(|| format!("{}: cannot create", spool_path.display()))?;
+    let epoch = lock(&store).epoch;
     std::thread::Builder::new().name("stdin".into()).spawn(move || {
         let mut stdin = io::stdin().lock();
         let mut splitter = LineSplitter::new();
@@ -232,7 +276,13 @@ fn spawn_stdin(i: usize, store: Shared, spool_path: PathBuf) -> anyhow::Result<(
                     let _ = spool.write_all(&buf[..n]);
                     splitter.push(&buf[..n]);
                     let mut st = lock(&store);
-                    splitter.drain_lines(|l| st.add_line(i, &l));
+                    // After a new filter the spool is read by the new reader.
+                    let current = st.epoch == epoch;
+                    splitter.drain_lines(|l| {
+                        if current {
+                            st.add_line(i, &l);
+                        }
+                    });
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -242,8 +292,10 @@ fn spawn_stdin(i: usize, store: Shared, spool_path: PathBuf) -> anyhow::Result<(
             }
         }
         let mut st = lock(&store);
-        splitter.finish(|l| st.add_line(i, &l));
-        st.sources[i].ended = true;
+        if st.epoch == epoch {
+            splitter.finish(|l| st.add_line(i, &l));
+            st.sources[i].ended = true;
+        }
         st.notice("stdin closed; everything it sent is shown".into());
     })?;
     Ok(())
@@ -325,6 +377,8 @@ fn event_loop(
     store: &Shared,
     signal: &AtomicUsize,
     lookup_sources: &[Source],
+    spool: &Spool,
+    stop_ingest: &mut Arc<AtomicBool>,
 ) -> anyhow::Result<u8> {
     let mut app = App::new(opts.follow, opts.bucket_override);
     let mut session = match &opts.session {
@@ -400,6 +454,14 @@ fn event_loop(
         };
         dirty = true;
         match action {
+            Action::SetFilter(f) => {
+                app.paused = None;
+                app.status = Some(match &f {
+                    Some(_) => "filter set; reading the logs again with it".to_owned(),
+                    None => "filter cleared; reading the logs again".to_owned(),
+                });
+                restart_ingest(opts, f, store, spool, stop_ingest)?;
+            }
             Action::WriteReport => {
                 app.status = Some(match write_report(opts, &lock(store), &session) {
                     Ok(path) => format!("incident report written to {}", path.display()),

@@ -360,3 +360,42 @@ fn since_and_until_leave_out_events_outside_the_window() {
     assert_eq!(relative["requests"], 2, "only the untimed requests are recent enough");
     one_line_error(&["summary", "--since", "last tuesday", &tricky()], "--since");
 }
+
+#[test]
+fn filter_narrows_every_count() {
+    let got = json(&["summary", "--json", "--filter", "status>=500", &tricky()]);
+    // Nine lines: the eight 5xx requests and the event with status 600.
+    assert_eq!(
+        (got["lines"].as_u64(), got["requests"].as_u64(), got["failures"].as_u64()),
+        (Some(9), Some(8), Some(8))
+    );
+    assert_eq!(got["server_errors"], 8);
+    let got = json(&[
+        "summary",
+        "--json",
+        "--filter",
+        "code=rate_limit_exceeded or code=quota_exceeded",
+        &tricky(),
+    ]);
+    assert_eq!(got["rate_limited"], 3);
+    assert_eq!(got["requests"], 3);
+    let got = json(&["summary", "--json", "--filter", "undocumented", &tricky()]);
+    assert_eq!(got["failures"], 4);
+    // Words match anywhere, malformed lines included.
+    let got = json(&["summary", "--json", "--filter", "panic", &tricky()]);
+    assert_eq!((got["lines"].as_u64(), got["malformed"].as_u64()), (Some(1), Some(1)));
+    let got = json(&["summary", "--json", "--filter", "key=key_0042 and not status=200", &tricky()]);
+    assert_eq!(got["requests"], 1);
+    one_line_error(&["summary", "--filter", "status>=abc", &tricky()], "column 9");
+    one_line_error(&["summary", "--filter", "(status=500", &tricky()], "column 1");
+}
+
+#[test]
+fn show_filters_entries_and_times() {
+    let got = json(&["show", "req_TRICKY04", "--json", "--filter", "status=504", &tricky()]);
+    assert_eq!(got["entries"].as_array().map(Vec::len), Some(1));
+    assert_eq!(got["entries"][0]["line"], 7);
+    let got = json(&["show", "req_TRICKY04", "--json", "--until", "2026-11-24T13:01:10Z", &tricky()]);
+    assert_eq!(got["entries"][0]["line"], 8);
+    bin().args(["show", "req_TRICKY04", "--since", "2026-11-25T00:00:00Z", &tricky()]).assert().code(1);
+}

@@ -62,6 +62,7 @@ fn new_user_finds_group_request_and_resolution_then_quits() {
         .and_then(|v| v["request_id"].as_str().map(str::to_owned))
         .expect("a gateway_timeout request in app.log");
     t.keys(&["Escape"]);
+    t.wait_text("Failure groups");
     t.keys(&["/"]);
     t.type_text(&outage_id);
     t.keys(&["Enter"]);
@@ -197,4 +198,28 @@ fn closing_the_terminal_ends_the_program() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+#[test]
+fn slash_filter_recounts_and_a_bad_filter_says_where() {
+    if !available("slash_filter_recounts_and_a_bad_filter_says_where") {
+        return;
+    }
+    let tricky = sample("tricky.log").display().to_string();
+    let t = Tmux::start("filter", &format!("{} tail --no-follow {tricky}", bin()), 120, 40);
+    t.wait_text("requests 19 ");
+    t.keys(&["/"]);
+    t.type_text("status>=abc");
+    t.keys(&["Enter"]);
+    t.wait_text("column 9");
+    // Escape alone: followed at once by '/', it would read as Alt-/.
+    t.keys(&["Escape"]);
+    t.wait_for("the prompt to close", |s| !s.contains("column 9"));
+    t.keys(&["/"]);
+    t.type_text("status>=500");
+    t.keys(&["Enter"]);
+    let screen = t.wait_text("requests 8 ");
+    assert!(screen.contains("5xx 8"), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
 }

@@ -28,6 +28,20 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let sources = super::sources(&args.files);
     wontopos_logs::engine::input::check_sources(&sources)?;
     let mut entries = lookup::find_request(&sources, &args.request_id)?;
+    let range = crate::cli::RangeArgs {
+        from_start: false,
+        lines: None,
+        since: args.since.clone(),
+        until: args.until.clone(),
+        filter: None,
+    };
+    let window = super::summary::window(&range)?;
+    entries.retain(|e| {
+        window.contains(e.record.ts)
+            && args.filter.as_ref().is_none_or(|f| {
+                f.matches(&wontopos_logs::engine::record::Parsed::Event(e.record.clone()), e.raw.as_bytes())
+            })
+    });
     if !args.no_redact {
         entries.iter_mut().for_each(|e| wontopos_logs::engine::redact::redact_value(&mut e.value));
     }

@@ -37,9 +37,12 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     let summary = match args.range.lines {
         None => {
             let threads = args.threads.map_or_else(scan::default_threads, usize::from);
-            scan::summarize(&sources, threads, args.bucket, window, args.insights || args.markdown)?
+            let filter = args.range.filter.clone().map(Arc::new);
+            scan::summarize(&sources, threads, args.bucket, window, args.insights || args.markdown, filter)?
         }
-        Some(n) => tail_summary(&sources, n, args.bucket, window, args.insights || args.markdown)?,
+        Some(n) => {
+            tail_summary(&sources, n, args.bucket, window, args.insights || args.markdown, &args.range)?
+        }
     };
     let mut out = BufWriter::new(io::stdout().lock());
     if args.markdown {
@@ -99,9 +102,13 @@ fn tail_summary(
     bucket: i64,
     window: TimeWindow,
     insights: bool,
+    range: &RangeArgs,
 ) -> anyhow::Result<Summary> {
     input::check_sources(sources)?;
-    let mut summary = Summary::new(bucket).with_window(window).with_insights(insights);
+    let mut summary = Summary::new(bucket)
+        .with_window(window)
+        .with_insights(insights)
+        .with_filter(range.filter.clone().map(Arc::new));
     for s in sources {
         match s {
             Source::File(p) if !s.is_gzip() => {
@@ -112,7 +119,7 @@ fn tail_summary(
                 let mut splitter = wontopos_logs::engine::line::LineSplitter::starting_at(pos, number);
                 let mut add = |l: wontopos_logs::engine::line::Line<'_>| {
                     if let Some(parsed) = scan::classify(&l) {
-                        summary.add(&parsed);
+                        summary.add_line(l.bytes, &parsed);
                     }
                 };
                 while splitter.fill(&mut f)? > 0 {
@@ -135,7 +142,7 @@ fn tail_summary(
                     let line =
                         wontopos_logs::engine::line::Line { number: 0, offset: 0, bytes: &bytes, oversized };
                     if let Some(parsed) = scan::classify(&line) {
-                        summary.add(&parsed);
+                        summary.add_line(&bytes, &parsed);
                     }
                 }
             }
@@ -149,8 +156,12 @@ fn run_follow(args: &SummaryArgs, sources: Vec<Source>, window: TimeWindow) -> a
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, Arc::clone(&term)).context("installing signal handlers")?;
     }
-    let summary =
-        Arc::new(Mutex::new(Summary::new(args.bucket).with_window(window).with_insights(args.insights)));
+    let summary = Arc::new(Mutex::new(
+        Summary::new(args.bucket)
+            .with_window(window)
+            .with_insights(args.insights)
+            .with_filter(args.range.filter.clone().map(Arc::new)),
+    ));
     // Stdin and compressed files end; when every source is one, so does the follow.
     let streams = sources.iter().filter(|s| matches!(s, Source::Stdin) || s.is_gzip()).count();
     let ended = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -162,7 +173,7 @@ fn run_follow(args: &SummaryArgs, sources: Vec<Source>, window: TimeWindow) -> a
         follow::spawn(sources.clone(), opts, move |ev| match ev {
             follow::Event::Line { line, .. } => {
                 if let Some(parsed) = scan::classify(&line) {
-                    summary.lock().unwrap_or_else(PoisonError::into_inner).add(&parsed);
+                    summary.lock().unwrap_or_else(PoisonError::into_inner).add_line(line.bytes, &parsed);
                 }
             }
             follow::Event::Notice { text, .. } => eprintln!("wontopos-logs: {}", sanitize(&text)),

@@ -19,6 +19,7 @@ pub fn run(args: &TailArgs) -> anyhow::Result<ExitCode> {
             args.files.iter().find(|f| *f != "-").map(|f| Session::default_path(std::path::Path::new(f)))
         }),
         redact: !args.no_redact,
+        filter: args.range.filter.clone(),
     };
     let code = tui::run(&opts)?;
     Ok(ExitCode::from(code))

@@ -51,7 +51,10 @@ pub fn load_history(
     let mut file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
     let end = complete_lines_end(&mut file, len)?;
-    let bucket = store.lock().unwrap_or_else(PoisonError::into_inner).counts.summary.buckets.secs();
+    let (bucket, filter, epoch) = {
+        let st = store.lock().unwrap_or_else(PoisonError::into_inner);
+        (st.counts.summary.buckets.secs(), st.counts.summary.filter.clone(), st.epoch)
+    };
     let chunks = end.div_ceil(CHUNK);
     let next = AtomicU64::new(0);
     let threads = threads.max(1);
@@ -60,13 +63,14 @@ pub fn load_history(
         for _ in 0..threads {
             let tx = tx.clone();
             let next = &next;
+            let filter = filter.clone();
             scope.spawn(move || loop {
                 let k = next.fetch_add(1, Ordering::SeqCst);
                 if k >= chunks {
                     return;
                 }
                 let (from, to) = (k * CHUNK, ((k + 1) * CHUNK).min(end));
-                let mut part = Store::new(bucket, Vec::new()).with_window(window);
+                let mut part = Store::new(bucket, Vec::new()).with_window(window).with_filter(filter.clone());
                 let result = std::fs::File::open(path)
                     .and_then(|f| super::scan::scan_range(f, from, to, &mut part))
                     .map(|lines| (k, part, lines));
@@ -85,6 +89,9 @@ pub fn load_history(
             pending.insert(k, (part, lines));
             while let Some((part, lines)) = pending.remove(&next_chunk) {
                 let mut st = store.lock().unwrap_or_else(PoisonError::into_inner);
+                if st.epoch != epoch {
+                    return Err(io::Error::other("superseded by a new filter"));
+                }
                 st.append(source, part, lines_before);
                 if let Some(s) = st.sources.get_mut(source) {
                     s.read = ((next_chunk + 1) * CHUNK).min(end);

@@ -23,6 +23,8 @@ pub struct Entry {
     pub record: Record<'static>,
     /// The whole line as a JSON object, in its key order.
     pub value: Value,
+    /// The line's text (invalid UTF-8 replaced).
+    pub raw: String,
 }
 
 /// Every record whose request id is `id`, in source order, then line order.
@@ -51,9 +53,9 @@ fn entry_if_match(source: &str, line: u64, offset: u64, raw: &[u8], id: &str) ->
     if rec.request_id.as_deref() != Some(id) {
         return None;
     }
-    let text = String::from_utf8_lossy(trimmed);
+    let text = String::from_utf8_lossy(trimmed).into_owned();
     let value = serde_json::from_str::<Value>(&text).ok()?;
-    Some(Entry { source: source.to_owned(), line, offset, record: rec.into_owned(), value })
+    Some(Entry { source: source.to_owned(), line, offset, record: rec.into_owned(), value, raw: text })
 }
 
 fn count_newlines(b: &[u8]) -> u64 {

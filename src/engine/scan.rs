@@ -144,8 +144,8 @@ pub(crate) fn scan_range<S: Sink>(
 }
 
 impl Sink for super::stats::Summary {
-    fn line(&mut self, _line: &Line<'_>, parsed: &Parsed<'_>) {
-        self.add(parsed);
+    fn line(&mut self, line: &Line<'_>, parsed: &Parsed<'_>) {
+        self.add_line(line.bytes, parsed);
     }
     fn need(&self) -> Need {
         super::stats::Summary::need(self)
@@ -159,9 +159,15 @@ pub fn summarize(
     bucket_secs: i64,
     window: super::stats::TimeWindow,
     insights: bool,
+    filter: Option<std::sync::Arc<super::filter::Filter>>,
 ) -> Result<super::stats::Summary, InputError> {
     input::check_sources(sources)?;
-    let make = || super::stats::Summary::new(bucket_secs).with_window(window).with_insights(insights);
+    let make = || {
+        super::stats::Summary::new(bucket_secs)
+            .with_window(window)
+            .with_insights(insights)
+            .with_filter(filter.clone())
+    };
     let mut total = make();
     for source in sources {
         for part in scan_source(source, threads, &make)? {

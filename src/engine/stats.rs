@@ -236,6 +236,8 @@ pub struct Summary {
     /// The "who is behind it" rankings; off unless asked for, since they
     /// cost a fifth of a counting pass.
     pub insights: Option<Box<Insights>>,
+    /// `--filter`: lines it does not match are left out, like `--since`.
+    pub filter: Option<std::sync::Arc<super::filter::Filter>>,
 }
 
 /// `--since` / `--until`: events timed outside the window are left out.
@@ -264,6 +266,7 @@ impl Summary {
             buckets: Buckets::new(bucket_secs),
             window: TimeWindow::default(),
             insights: None,
+            filter: None,
         }
     }
 
@@ -272,8 +275,22 @@ impl Summary {
         self
     }
 
+    pub fn with_filter(mut self, filter: Option<std::sync::Arc<super::filter::Filter>>) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    /// Counts one non-blank line, if the filter lets it through.
+    pub fn add_line(&mut self, line: &[u8], parsed: &Parsed<'_>) {
+        if self.filter.as_ref().is_none_or(|f| f.matches(parsed, line)) {
+            self.add(parsed);
+        }
+    }
+
     pub fn need(&self) -> super::record::Need {
-        if self.insights.is_some() {
+        if self.filter.as_ref().is_some_and(|f| f.needs_fields()) {
+            super::record::Need::All
+        } else if self.insights.is_some() {
             super::record::Need::Insights
         } else {
             super::record::Need::Counts

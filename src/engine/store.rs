@@ -142,6 +142,9 @@ pub struct Store {
     last_group: Option<u32>,
     /// Bumped on every change, so the view redraws only when needed.
     pub generation: u64,
+    /// Which reading fills this store: a new filter starts a new store, and
+    /// a reader still running for the old one must not write into it.
+    pub epoch: u64,
 }
 
 impl Store {
@@ -168,6 +171,7 @@ impl Store {
             group_ids: HashMap::new(),
             last_group: None,
             generation: 0,
+            epoch: 0,
         }
     }
 
@@ -181,13 +185,25 @@ impl Store {
         if let Some(s) = self.sources.get_mut(source) {
             s.read = s.read.max(line.offset + line.bytes.len() as u64 + 1);
         }
-        let Some(parsed) = super::scan::classify_for(line, Need::Insights) else { return };
+        let Some(parsed) = super::scan::classify_for(line, self.need_for_lines()) else { return };
         self.add(source, line, &parsed);
+    }
+
+    fn need_for_lines(&self) -> Need {
+        match self.counts.summary.need() {
+            Need::All => Need::All,
+            _ => Need::Insights,
+        }
+    }
+
+    pub fn with_filter(mut self, filter: Option<std::sync::Arc<super::filter::Filter>>) -> Self {
+        self.counts.summary.filter = filter;
+        self
     }
 
     pub fn add(&mut self, source: usize, line: &Line<'_>, parsed: &Parsed<'_>) {
         let before = self.counts.summary.totals.lines;
-        self.counts.summary.add(parsed);
+        self.counts.summary.add_line(line.bytes, parsed);
         if self.counts.summary.totals.lines == before {
             return; // outside --since/--until
         }
@@ -305,7 +321,7 @@ impl super::scan::Sink for Store {
     // Successes, nine lines in ten, need only counting; the fields of
     // failures and other events are read from where the parse located them.
     fn need(&self) -> Need {
-        Need::Insights
+        self.need_for_lines()
     }
 }
 

@@ -94,6 +94,8 @@ pub enum Action {
     WriteReport,
     /// Mark or unmark this request in the session.
     ToggleMark(String),
+    /// Read everything again with this filter (or none).
+    SetFilter(Option<crate::engine::filter::Filter>),
 }
 
 #[derive(Debug, Clone)]
@@ -179,14 +181,10 @@ impl App {
         ids
     }
 
+    /// The store itself is filtered (a filter reads everything again);
+    /// only groups with nothing left after a pause-time filter are hidden.
     fn group_matches(&self, store: &Store, g: u32) -> bool {
-        let Some(f) = self.filter.as_deref() else { return true };
-        let info = &self.counts(store).groups[g as usize];
-        let f = f.to_lowercase();
-        info.code.as_deref().unwrap_or("(no code)").to_lowercase().contains(&f)
-            || info.status.to_string().contains(&f)
-            // A group stays when any of its requests match.
-            || self.requests_of(store, g).next().is_some()
+        self.requests_of(store, g).next().is_some()
     }
 
     pub fn selected_group(&self, store: &Store) -> Option<u32> {
@@ -199,11 +197,7 @@ impl App {
         let limit = self.counts(store).failures_len;
         let list = store.by_group.get(g as usize).map_or(&[][..], Vec::as_slice);
         let visible = &list[..list.partition_point(|&i| (i as usize) < limit)];
-        let filter = self.filter.as_deref().map(str::to_lowercase);
-        visible.iter().rev().copied().filter(move |&i| match &filter {
-            None => true,
-            Some(f) => failure_matches(store, i, f),
-        })
+        visible.iter().rev().copied()
     }
 
     pub fn selected_request(&self, store: &Store) -> Option<u32> {
@@ -219,7 +213,7 @@ impl App {
             return Action::Quit;
         }
         if self.prompt.is_some() {
-            return self.handle_prompt_key(key, store);
+            return self.handle_prompt_key(key);
         }
         if self.help {
             // Any key closes the help; q still quits.
@@ -268,7 +262,7 @@ impl App {
                 }
                 self.status = Some("no request selected to copy".into());
             }
-            KeyCode::Esc | KeyCode::Backspace => self.back(),
+            KeyCode::Esc | KeyCode::Backspace => return self.back(),
             KeyCode::Tab => self.cycle_focus(),
             KeyCode::BackTab => self.cycle_focus(),
             KeyCode::Enter => return self.enter(store),
@@ -283,7 +277,7 @@ impl App {
         Action::None
     }
 
-    fn handle_prompt_key(&mut self, key: KeyEvent, store: &Store) -> Action {
+    fn handle_prompt_key(&mut self, key: KeyEvent) -> Action {
         let Some(prompt) = self.prompt.as_mut() else { return Action::None };
         match key.code {
             KeyCode::Esc => self.prompt = None,
@@ -292,15 +286,25 @@ impl App {
             }
             KeyCode::Enter => {
                 let text = prompt.text.trim().to_owned();
-                self.prompt = None;
                 if text.starts_with("req_") && !text.contains(char::is_whitespace) {
+                    self.prompt = None;
                     return self.open_request(text);
                 }
-                self.filter = if text.is_empty() { None } else { Some(text) };
-                self.group_sel = 0;
-                self.request_sel = 0;
-                if self.visible_groups(store).is_empty() {
-                    self.status = Some("no failure matches the filter".into());
+                let parsed = if text.is_empty() {
+                    Ok(None)
+                } else {
+                    crate::engine::filter::Filter::parse(&text).map(Some)
+                };
+                match parsed {
+                    // The views keep the last good filter; the prompt says what is wrong.
+                    Err(e) => prompt.error = Some(e.to_string()),
+                    Ok(f) => {
+                        self.prompt = None;
+                        self.filter = f.as_ref().map(|_| text);
+                        self.group_sel = 0;
+                        self.request_sel = 0;
+                        return Action::SetFilter(f);
+                    }
                 }
             }
             KeyCode::Char(c) if !c.is_control() && prompt.text.chars().count() < 200 => prompt.text.push(c),
@@ -317,7 +321,7 @@ impl App {
         Action::OpenRequest(id)
     }
 
-    fn back(&mut self) {
+    fn back(&mut self) -> Action {
         if self.stack.len() > 1 {
             if self.stack.pop() == Some(Screen::Detail) {
                 self.detail = None;
@@ -328,7 +332,9 @@ impl App {
             self.filter = None;
             self.group_sel = 0;
             self.request_sel = 0;
+            return Action::SetFilter(None);
         }
+        Action::None
     }
 
     fn cycle_focus(&mut self) {
@@ -466,16 +472,6 @@ impl App {
 pub fn nice_bucket(span: i64) -> i64 {
     const NICE: [i64; 12] = [10, 30, 60, 300, 600, 900, 1800, 3600, 10_800, 21_600, 43_200, 86_400];
     NICE.iter().copied().find(|b| span / b <= 100).unwrap_or(86_400)
-}
-
-fn failure_matches(store: &Store, i: u32, f: &str) -> bool {
-    let r = &store.failures[i as usize];
-    let hit = |s: Option<&str>| s.is_some_and(|s| s.to_lowercase().contains(f));
-    hit(r.request_id.as_deref())
-        || hit(store.keys.name(r.key))
-        || hit(store.routes.name(r.route))
-        || r.status.to_string() == f
-        || hit(store.counts.groups.get(r.group as usize).and_then(|g| g.code.as_deref()))
 }
 
 /// Minutes-ago style age of `ts` relative to `now` (both log time).

@@ -38,6 +38,17 @@ pub fn render(frame: &mut Frame, app: &App, store: &Store) {
         let y = area.bottom().saturating_sub(1);
         let line = Rect::new(area.x, y, area.width, 1);
         frame.render_widget(Clear, line);
+        if let Some(err) = &prompt.error {
+            let above = Rect::new(area.x, y.saturating_sub(1), area.width, 1);
+            frame.render_widget(Clear, above);
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    text::clean(err).into_owned(),
+                    Style::default().fg(Color::White).bg(Color::Red),
+                )),
+                above,
+            );
+        }
         let text = format!("/{}", text::clean(&prompt.text));
         frame.render_widget(
             Paragraph::new(Line::styled(

@@ -51,19 +51,32 @@ fn slash_with_request_id_opens_detail() {
 }
 
 #[test]
-fn slash_filters_groups_and_requests() {
+fn slash_sets_a_filter_and_keeps_the_last_good_one() {
     let store = store_from(LOG);
     let mut app = App::new(true, None);
+    let type_text = |app: &mut App, text: &str| {
+        app.handle_key(key(KeyCode::Char('/')), &store);
+        for c in text.chars() {
+            app.handle_key(key(KeyCode::Char(c)), &store);
+        }
+        app.handle_key(key(KeyCode::Enter), &store)
+    };
+    let want = crate::engine::filter::Filter::parse("key=key_2").unwrap();
+    assert_eq!(type_text(&mut app, "key=key_2"), Action::SetFilter(Some(want)));
+    assert_eq!(app.filter.as_deref(), Some("key=key_2"));
+    // A bad filter: the prompt stays open with the column, the filter stays.
     app.handle_key(key(KeyCode::Char('/')), &store);
-    for c in "key_2".chars() {
+    for _ in 0..20 {
+        app.handle_key(key(KeyCode::Backspace), &store);
+    }
+    for c in "status>=abc".chars() {
         app.handle_key(key(KeyCode::Char(c)), &store);
     }
-    app.handle_key(key(KeyCode::Enter), &store);
-    assert_eq!(app.filter.as_deref(), Some("key_2"));
-    let groups = app.visible_groups(&store);
-    assert_eq!(groups.len(), 1);
-    assert_eq!(app.requests_of(&store, groups[0]).count(), 1);
+    assert_eq!(app.handle_key(key(KeyCode::Enter), &store), Action::None);
+    assert!(app.prompt.as_ref().and_then(|p| p.error.as_deref()).is_some_and(|e| e.contains("column 9")));
+    assert_eq!(app.filter.as_deref(), Some("key=key_2"));
     app.handle_key(key(KeyCode::Esc), &store);
+    assert_eq!(app.handle_key(key(KeyCode::Esc), &store), Action::SetFilter(None));
     assert_eq!(app.filter, None);
 }
 
