@@ -126,6 +126,10 @@ pub struct App {
     pub size: Rect,
     /// Request ids marked in the session, shown with a `*`.
     pub marks: Vec<String>,
+    /// A panned or zoomed chart range (epoch seconds), instead of the window.
+    pub view_range: Option<(i64, i64)>,
+    /// Seconds added to UTC when showing times (0: UTC; `t` toggles local).
+    pub utc_offset: i64,
 }
 
 impl App {
@@ -148,6 +152,8 @@ impl App {
             bucket_override,
             size: Rect::new(0, 0, 80, 24),
             marks: Vec::new(),
+            view_range: None,
+            utc_offset: 0,
         }
     }
 
@@ -228,7 +234,23 @@ impl App {
                 self.prompt = Some(Prompt { text: self.filter.clone().unwrap_or_default(), error: None });
             }
             KeyCode::Char('p') => return Action::TogglePause,
-            KeyCode::Char('w') => self.window = self.window.next(),
+            KeyCode::Char('w') => {
+                self.window = self.window.next();
+                self.view_range = None;
+            }
+            KeyCode::Char('[') => self.pan(store, -1),
+            KeyCode::Char(']') => self.pan(store, 1),
+            KeyCode::Char('+' | '=') => self.zoom(store, 0.5),
+            KeyCode::Char('-') => self.zoom(store, 2.0),
+            KeyCode::Char('0') => {
+                self.view_range = None;
+                self.window = Window::All;
+            }
+            KeyCode::Char('t') => {
+                self.utc_offset =
+                    if self.utc_offset == 0 && self.local_offset() != 0 { self.local_offset() } else { 0 };
+                self.status = Some(format!("times shown in {}", self.zone_label()));
+            }
             KeyCode::Char('s') => {
                 self.sort = if self.sort == SortBy::Count { SortBy::Recency } else { SortBy::Count };
                 self.group_sel = 0;
@@ -455,8 +477,44 @@ impl App {
         Action::None
     }
 
+    fn local_offset(&self) -> i64 {
+        i64::from(chrono::Local::now().offset().local_minus_utc())
+    }
+
+    pub fn zone_label(&self) -> String {
+        if self.utc_offset == 0 {
+            "UTC".into()
+        } else {
+            let (sign, off) =
+                if self.utc_offset < 0 { ('-', -self.utc_offset) } else { ('+', self.utc_offset) };
+            format!("UTC{sign}{:02}:{:02}", off / 3600, off % 3600 / 60)
+        }
+    }
+
+    /// Moves the chart by half its span (`dir` -1 earlier, +1 later).
+    fn pan(&mut self, store: &Store, dir: i64) {
+        if let Some((from, to, _)) = self.chart_range(store) {
+            let shift = ((to - from) / 2).max(10) * dir;
+            self.view_range = Some((from + shift, to + shift));
+        }
+    }
+
+    /// Zooms the chart around its middle: `factor` 0.5 in, 2.0 out.
+    fn zoom(&mut self, store: &Store, factor: f64) {
+        if let Some((from, to, _)) = self.chart_range(store) {
+            let mid = from + (to - from) / 2;
+            #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+            let half = (((to - from) as f64 * factor / 2.0) as i64).clamp(30, 366 * 86_400);
+            self.view_range = Some((mid - half, mid + half));
+        }
+    }
+
     /// The chart's time range (epoch seconds) and bucket size.
     pub fn chart_range(&self, store: &Store) -> Option<(i64, i64, i64)> {
+        if let Some((from, to)) = self.view_range {
+            let bucket = self.bucket_override.unwrap_or_else(|| nice_bucket((to - from).max(1)));
+            return Some((from, to, bucket));
+        }
         let c = self.counts(store);
         let latest = c.latest? / 1_000_000_000;
         let earliest = c.earliest? / 1_000_000_000;

@@ -134,3 +134,27 @@ fn nice_buckets() {
     assert_eq!(nice_bucket(6 * 3600), 300);
     assert_eq!(nice_bucket(86_400), 900);
 }
+
+#[test]
+fn chart_pans_zooms_and_resets() {
+    let store = store_from(LOG);
+    let mut app = App::new(true, None);
+    let (from, to, _) = app.chart_range(&store).unwrap();
+    app.handle_key(key(KeyCode::Char('-')), &store);
+    let (f2, t2, _) = app.chart_range(&store).unwrap();
+    assert!(t2 - f2 > to - from, "zoomed out");
+    app.handle_key(key(KeyCode::Char('[')), &store);
+    let (f3, t3, _) = app.chart_range(&store).unwrap();
+    assert!(f3 < f2 && t3 < t2 && t3 - f3 == t2 - f2, "panned earlier");
+    for _ in 0..4 {
+        app.handle_key(key(KeyCode::Char('-')), &store);
+    }
+    let (f3, t3, _) = app.chart_range(&store).unwrap();
+    app.handle_key(key(KeyCode::Char('+')), &store);
+    let (f4, t4, _) = app.chart_range(&store).unwrap();
+    assert!(t4 - f4 < t3 - f3, "zoomed in");
+    app.handle_key(key(KeyCode::Char('0')), &store);
+    assert_eq!(app.chart_range(&store).map(|r| (r.0, r.1)), Some((from, to)));
+    app.handle_key(key(KeyCode::Char('t')), &store);
+    assert!(app.zone_label().starts_with("UTC"));
+}

@@ -54,12 +54,12 @@ fn current_rate(c: &Counts) -> f64 {
 }
 
 /// The newest spike, said the way an operator would: "5xx 8x baseline since 13:42".
-fn latest_spike(c: &Counts) -> Option<String> {
+fn latest_spike(c: &Counts, off: i64) -> Option<String> {
     let buckets = c.summary.buckets.sorted();
     let last = buckets.last()?.0;
     let spikes = crate::engine::spikes::find(&buckets, c.summary.buckets.secs());
     let s = spikes.iter().max_by_key(|s| (s.last_secs, s.start_secs))?;
-    Some(s.describe(s.last_secs == last, clock_secs))
+    Some(s.describe(s.last_secs == last, |t| clock_secs(t + off)))
 }
 
 fn render_header(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
@@ -81,7 +81,13 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
     };
     let window = match app.chart_range(store) {
         Some((from, to, _)) => {
-            format!("window {}: {} – {} UTC", app.window.label(), date_secs(from), clock_secs(to))
+            format!(
+                "window {}: {} – {} {}",
+                if app.view_range.is_some() { "custom" } else { app.window.label() },
+                date_secs(from + app.utc_offset),
+                clock_secs(to + app.utc_offset),
+                app.zone_label()
+            )
         }
         None => format!("window {}: no timed requests yet", app.window.label()),
     };
@@ -132,7 +138,7 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
         Line::styled(clean(s).into_owned(), Style::default().fg(Color::Cyan))
     } else if let Some(n) = store.notices.last() {
         Line::styled(format!("note: {}", clean(n)), Style::default().fg(Color::Yellow))
-    } else if let Some(spike) = latest_spike(c) {
+    } else if let Some(spike) = latest_spike(c, app.utc_offset) {
         Line::styled(spike, Style::default().fg(Color::Red).add_modifier(Modifier::BOLD))
     } else if let Some(f) = &app.filter {
         Line::styled(format!("filter: {}  (Esc clears)", clean(f)), Style::default().fg(Color::Cyan))
@@ -249,7 +255,7 @@ fn render_chart(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
         Span::styled(format!("per {} ", human(bucket)), dim()),
         Span::styled(
             peak_rl.map_or_else(String::new, |(t, b)| {
-                format!("429 peak {} at {} ", b.rate_limited, clock_secs(*t))
+                format!("429 peak {} at {} ", b.rate_limited, clock_secs(*t + app.utc_offset))
             }),
             Style::default().fg(Color::Yellow),
         ),
@@ -277,9 +283,9 @@ fn render_chart(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
             Axis::default()
                 .bounds([0.0, span])
                 .labels(vec![
-                    Span::raw(clock_secs(from)),
-                    Span::raw(clock_secs(mid)),
-                    Span::raw(clock_secs(to)),
+                    Span::raw(clock_secs(from + app.utc_offset)),
+                    Span::raw(clock_secs(mid + app.utc_offset)),
+                    Span::raw(clock_secs(to + app.utc_offset)),
                 ])
                 .style(dim()),
         )
@@ -320,7 +326,13 @@ fn render_requests(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
     let first = first_visible(app.request_sel, table_rows(area));
     let all: Vec<u32> = app.requests_of(store, g).collect();
     let seen = match (info.first_seen, info.last_seen) {
-        (Some(f), Some(l)) => format!("first {}, last {}; ", clock(f), clock(l)),
+        (Some(f), Some(l)) => {
+            format!(
+                "first {}, last {}; ",
+                clock(f + app.utc_offset * 1_000_000_000),
+                clock(l + app.utc_offset * 1_000_000_000)
+            )
+        }
         _ => String::new(),
     };
     let title = Line::from(vec![
@@ -343,7 +355,7 @@ fn render_requests(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
         .map(|(i, &fi)| {
             let r = &store.failures[fi as usize];
             let mut cells = vec![
-                r.ts.map_or_else(|| "--:--:--".into(), clock),
+                r.ts.map_or_else(|| "--:--:--".into(), |t| clock(t + app.utc_offset * 1_000_000_000)),
                 r.request_id.as_deref().map_or_else(
                     || "-".into(),
                     |s| {

@@ -6,13 +6,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-pub const KEYS: [(&str, &str); 21] = [
+pub const KEYS: [(&str, &str); 23] = [
     ("↑ ↓  j k", "move the selection (PgUp/PgDn, g/G: jump)"),
     ("Tab  Shift-Tab", "move focus between failure groups and requests"),
     ("Enter", "drill in: group → its requests → one request's detail"),
     ("Esc", "go back (and clear the filter)"),
     ("/", "filter by text; a request id (req_…) opens that request"),
     ("w", "cycle the chart window: 15m, 1h, 6h, 24h, all"),
+    ("[ ]  + -  0", "pan earlier/later, zoom in/out, back to all"),
+    ("t", "show times in UTC or local time (offset in the header)"),
     ("s", "sort failure groups by count or by recency"),
     ("p", "pause / resume the view (reading goes on underneath)"),
     ("u", "show the malformed lines, with file and line"),
