@@ -468,6 +468,18 @@ fn event_loop(
                     Err(e) => format!("could not write the report: {e}"),
                 });
             }
+            Action::SetNote(id, note) => {
+                match session.marks.iter_mut().find(|m| m.request_id == id) {
+                    Some(m) => m.note = note,
+                    None => session.marks.push(crate::engine::report::Mark { request_id: id.clone(), note }),
+                }
+                app.marks = session.marks.iter().map(|m| m.request_id.clone()).collect();
+                let saved = opts.session.as_deref().map(|p| session.save(p));
+                app.status = Some(match saved {
+                    Some(Err(e)) => format!("noted, but the session could not be saved: {e}"),
+                    _ => format!("noted on {id} (marked for the report)"),
+                });
+            }
             Action::ToggleMark(id) => {
                 let marked = session.toggle(&id);
                 app.marks = session.marks.iter().map(|m| m.request_id.clone()).collect();

@@ -141,3 +141,42 @@ fn secrets_are_masked_unless_asked() {
     let md = bin().args(["summary", "--markdown", &log]).output().expect("run");
     assert!(!String::from_utf8(md.stdout).expect("utf-8").contains("hunter2"));
 }
+
+#[test]
+fn report_lists_marked_requests_with_notes_and_fixes() {
+    let tricky = common::sample("tricky.log");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let session = dir.path().join("session.json");
+    std::fs::write(
+        &session,
+        r#"{"marks":[{"request_id":"req_TRICKY04","note":"first timeout, billing-svc"},{"request_id":"req_TRICKY08"}]}"#,
+    )
+    .expect("write");
+    let out = bin()
+        .args([
+            "summary",
+            "--markdown",
+            "--session",
+            session.to_str().expect("utf-8"),
+            tricky.to_str().expect("utf-8"),
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(md.contains("`req_TRICKY04`: first timeout, billing-svc — `gateway_timeout` 504; resolution: Retry or check status page"), "{md}");
+    assert!(md.contains("`req_TRICKY08` — `teapot_error` 418; not in the API documentation"), "{md}");
+    std::fs::write(&session, "not json").expect("write");
+    let out = bin()
+        .args([
+            "summary",
+            "--markdown",
+            "--session",
+            session.to_str().expect("utf-8"),
+            tricky.to_str().expect("utf-8"),
+        ])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("session"));
+}

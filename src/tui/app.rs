@@ -96,12 +96,16 @@ pub enum Action {
     ToggleMark(String),
     /// Read everything again with this filter (or none).
     SetFilter(Option<crate::engine::filter::Filter>),
+    /// Keep a note on a request (marking it).
+    SetNote(String, String),
 }
 
 #[derive(Debug, Clone)]
 pub struct Prompt {
     pub text: String,
     pub error: Option<String>,
+    /// `None`: a filter or request id; `Some(id)`: a note on that request.
+    pub note_for: Option<String>,
 }
 
 #[derive(Debug)]
@@ -231,7 +235,11 @@ impl App {
             KeyCode::Char('q') => return Action::Quit,
             KeyCode::Char('?') => self.help = true,
             KeyCode::Char('/') => {
-                self.prompt = Some(Prompt { text: self.filter.clone().unwrap_or_default(), error: None });
+                self.prompt = Some(Prompt {
+                    text: self.filter.clone().unwrap_or_default(),
+                    error: None,
+                    note_for: None,
+                });
             }
             KeyCode::Char('p') => return Action::TogglePause,
             KeyCode::Char('w') => {
@@ -259,6 +267,12 @@ impl App {
             KeyCode::Char('u') if self.screen() != Screen::Malformed => self.stack.push(Screen::Malformed),
             KeyCode::Char('i') if self.screen() != Screen::Insights => self.stack.push(Screen::Insights),
             KeyCode::Char('e') => return Action::WriteReport,
+            KeyCode::Char('n') => match self.current_request_id(store) {
+                Some(id) => {
+                    self.prompt = Some(Prompt { text: String::new(), error: None, note_for: Some(id) })
+                }
+                None => self.status = Some("select a request to note (Tab to the requests)".into()),
+            },
             KeyCode::Char('m') => {
                 let id = match self.screen() {
                     Screen::Detail => self.detail.as_ref().map(|d| d.request_id.clone()),
@@ -306,6 +320,12 @@ impl App {
             KeyCode::Backspace => {
                 prompt.text.pop();
             }
+            KeyCode::Enter if prompt.note_for.is_some() => {
+                let text = prompt.text.trim().to_owned();
+                let id = prompt.note_for.take().unwrap_or_default();
+                self.prompt = None;
+                return Action::SetNote(id, text);
+            }
             KeyCode::Enter => {
                 let text = prompt.text.trim().to_owned();
                 if text.starts_with("req_") && !text.contains(char::is_whitespace) {
@@ -333,6 +353,18 @@ impl App {
             _ => {}
         }
         Action::None
+    }
+
+    /// The request the operator is looking at: the open detail, or the
+    /// selected row of the requests list.
+    fn current_request_id(&self, store: &Store) -> Option<String> {
+        match self.screen() {
+            Screen::Detail => self.detail.as_ref().map(|d| d.request_id.clone()),
+            _ if self.focus == Focus::Requests => self
+                .selected_request(store)
+                .and_then(|i| store.failures[i as usize].request_id.as_deref().map(str::to_owned)),
+            _ => None,
+        }
     }
 
     fn open_request(&mut self, id: String) -> Action {

@@ -49,7 +49,8 @@ pub fn render(frame: &mut Frame, app: &App, store: &Store) {
                 above,
             );
         }
-        let text = format!("/{}", text::clean(&prompt.text));
+        let lead = if prompt.note_for.is_some() { "note: " } else { "/" };
+        let text = format!("{lead}{}", text::clean(&prompt.text));
         frame.render_widget(
             Paragraph::new(Line::styled(
                 format!("{text}█"),

@@ -158,3 +158,19 @@ fn chart_pans_zooms_and_resets() {
     app.handle_key(key(KeyCode::Char('t')), &store);
     assert!(app.zone_label().starts_with("UTC"));
 }
+
+#[test]
+fn n_writes_a_note_on_the_selected_request() {
+    let store = store_from(LOG);
+    let mut app = App::new(true, None);
+    app.handle_key(key(KeyCode::Tab), &store);
+    app.handle_key(key(KeyCode::Char('n')), &store);
+    for c in "retry loop".chars() {
+        app.handle_key(key(KeyCode::Char(c)), &store);
+    }
+    assert_eq!(
+        app.handle_key(key(KeyCode::Enter), &store),
+        Action::SetNote("req_A2".into(), "retry loop".into())
+    );
+    assert_eq!(app.handle_key(key(KeyCode::Char('m')), &store), Action::ToggleMark("req_A2".into()));
+}

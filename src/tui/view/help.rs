@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-pub const KEYS: [(&str, &str); 23] = [
+pub const KEYS: [(&str, &str); 24] = [
     ("↑ ↓  j k", "move the selection (PgUp/PgDn, g/G: jump)"),
     ("Tab  Shift-Tab", "move focus between failure groups and requests"),
     ("Enter", "drill in: group → its requests → one request's detail"),
@@ -20,6 +20,7 @@ pub const KEYS: [(&str, &str); 23] = [
     ("u", "show the malformed lines, with file and line"),
     ("i", "who is behind it: top keys, routes, clients, upstreams; Retry-After"),
     ("m", "mark / unmark the selected request for the incident report"),
+    ("n", "write a short note on the selected request (marks it)"),
     ("e", "write the Markdown incident report beside the log"),
     ("y", "copy the selected request id to the clipboard (OSC 52)"),
     ("?", "this help"),
