@@ -412,9 +412,15 @@ fn event_loop(
                 dirty = true;
             }
         }
-        let generation = lock(store).generation;
+        let (generation, loading) = {
+            let st = lock(store);
+            (st.generation, st.progress().is_some())
+        };
         let store_changed = generation != drawn_generation && app.paused.is_none();
-        if dirty || (store_changed && last_draw.elapsed() >= Duration::from_millis(33)) {
+        // While the history loads, fewer frames leave the cores to the readers;
+        // keys still redraw at once.
+        let gap = Duration::from_millis(if loading { 250 } else { 33 });
+        if dirty || (store_changed && last_draw.elapsed() >= gap) {
             let st = lock(store);
             // A failed draw (a vanished terminal, say) is not worth dying for.
             let _ = terminal.draw(|frame| {

@@ -11,6 +11,8 @@ use super::record::{MalformedKind, Need, Parsed, Record};
 use super::stats::{BucketCounts, Summary};
 use super::time::Nanos;
 
+pub type SlotMap<V> = std::collections::HashMap<i64, V, rustc_hash::FxBuildHasher>;
+
 /// Resolution of the stored time series; charts re-bucket from it.
 pub const SLOT_SECS: i64 = 10;
 
@@ -101,8 +103,9 @@ impl Interner {
 pub struct Counts {
     pub summary: Summary,
     pub groups: Vec<GroupInfo>,
-    /// Requests, failures, 429 and 5xx per slot.
-    pub series: BTreeMap<i64, BucketCounts>,
+    /// Requests, failures, 429 and 5xx per slot. Hashed, not ordered: it is
+    /// touched for every request and read only a few times a second.
+    pub series: SlotMap<BucketCounts>,
     pub earliest: Option<Nanos>,
     pub latest: Option<Nanos>,
     pub failures_len: usize,
@@ -153,7 +156,7 @@ impl Store {
             counts: Counts {
                 summary: Summary::new(bucket_secs),
                 groups: Vec::new(),
-                series: BTreeMap::new(),
+                series: SlotMap::default(),
                 earliest: None,
                 latest: None,
                 failures_len: 0,
@@ -367,18 +370,22 @@ impl Store {
                 }
             })
             .collect();
-        let remap = |mine: &mut Interner, theirs: &Interner, id: u32| -> u32 {
-            if id == Interner::NONE {
-                id
-            } else {
-                mine.intern(theirs.name(id))
-            }
+        // Each of the part's names is looked up once, not once per failure.
+        let table = |mine: &mut Interner, theirs: &Interner| -> Vec<u32> {
+            (0..theirs.names.len()).map(|i| mine.intern(theirs.names.get(i).map(|n| &**n))).collect()
         };
+        let (keys, routes, ips) = (
+            table(&mut self.keys, &part.keys),
+            table(&mut self.routes, &part.routes),
+            table(&mut self.ips, &part.ips),
+        );
+        let remap = |t: &[u32], id: u32| t.get(id as usize).copied().unwrap_or(Interner::NONE);
+        self.failures.reserve(part.failures.len());
         for mut f in part.failures {
             f.group = group_map[f.group as usize];
-            f.key = remap(&mut self.keys, &part.keys, f.key);
-            f.route = remap(&mut self.routes, &part.routes, f.route);
-            f.client_ip = remap(&mut self.ips, &part.ips, f.client_ip);
+            f.key = remap(&keys, f.key);
+            f.route = remap(&routes, f.route);
+            f.client_ip = remap(&ips, f.client_ip);
             f.source = source16;
             f.line += lines_before;
             self.by_group[f.group as usize].push(u32::try_from(self.failures.len()).unwrap_or(u32::MAX));
@@ -443,8 +450,8 @@ fn looks_like_id(seg: &str) -> bool {
 
 /// Re-buckets slot counts into buckets of `secs`, from `from` to `to`
 /// (epoch seconds, inclusive start of the first bucket), empty buckets kept.
-pub fn rebucket<V, T: Copy + Default>(
-    series: &BTreeMap<i64, V>,
+pub fn rebucket<'v, V: 'v, T: Copy + Default>(
+    series: impl IntoIterator<Item = (&'v i64, &'v V)>,
     from: i64,
     to: i64,
     secs: i64,
@@ -458,7 +465,10 @@ pub fn rebucket<V, T: Copy + Default>(
         out.push((b, T::default()));
         b += secs;
     }
-    for (slot, v) in series.range(first..=to) {
+    for (slot, v) in series {
+        if *slot < first || *slot > to {
+            continue;
+        }
         let i = usize::try_from((slot - first) / secs).unwrap_or(usize::MAX);
         if let Some((_, acc)) = out.get_mut(i) {
             add(acc, v);

@@ -47,7 +47,8 @@ fn pane(title: Line<'static>, focused: bool) -> Block<'static> {
 fn current_rate(c: &Counts) -> f64 {
     let Some(latest) = c.latest else { return 0.0 };
     let end = latest / 1_000_000_000;
-    let n: u64 = c.series.range(end - 59..=end).map(|(_, b)| b.requests).sum();
+    let n: u64 =
+        c.series.iter().filter(|(t, _)| (end - 59..=end).contains(*t)).map(|(_, b)| b.requests).sum();
     #[allow(clippy::cast_precision_loss)]
     let rate = n as f64 / 60.0;
     rate
