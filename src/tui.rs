@@ -207,10 +207,7 @@ fn ingest(opts: &TailOptions, files: &[(usize, Source)], store: &Shared, stop: &
             match ev {
                 follow::Event::Line { source, line } => st.add_line(index[source], &line),
                 follow::Event::Notice { text, .. } => st.notice(text),
-                follow::Event::CaughtUp { source } => {
-                    st.sources[index[source]].caught_up = true;
-                    st.generation += 1;
-                }
+                follow::Event::CaughtUp { source } => st.caught_up(index[source]),
                 follow::Event::Ended { source } => st.sources[index[source]].ended = true,
             }
         });
@@ -228,9 +225,8 @@ fn ingest(opts: &TailOptions, files: &[(usize, Source)], store: &Shared, stop: &
         if let Err(e) = result {
             st.notice(e);
         }
-        st.sources[i].caught_up = true;
+        st.caught_up(i);
         st.sources[i].ended = true;
-        st.generation += 1;
     }
 }
 

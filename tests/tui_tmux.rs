@@ -93,6 +93,7 @@ fn live_appends_show_up() {
     f.flush().expect("flush");
     let screen = t.wait_text("requests 4 ");
     assert!(screen.contains("5xx 3"), "{screen}");
+    assert!(screen.contains("NEW service_unavailable"), "a code first seen live is flagged: {screen}");
     assert!(screen.contains("LIVE"), "{screen}");
     t.keys(&["C-c"]);
     assert_eq!(t.wait_exit(), 0);

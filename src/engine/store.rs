@@ -145,6 +145,9 @@ pub struct Store {
     last_group: Option<u32>,
     /// Bumped on every change, so the view redraws only when needed.
     pub generation: u64,
+    /// Failures read with the history; groups first seen after it are new
+    /// in this session.
+    pub history_failures: Option<usize>,
     /// Which reading fills this store: a new filter starts a new store, and
     /// a reader still running for the old one must not write into it.
     pub epoch: u64,
@@ -174,6 +177,7 @@ impl Store {
             group_ids: HashMap::new(),
             last_group: None,
             generation: 0,
+            history_failures: None,
             epoch: 0,
         }
     }
@@ -298,6 +302,17 @@ impl Store {
         });
         self.by_group[group as usize].push(u32::try_from(index).unwrap_or(u32::MAX));
         self.counts.failures_len = self.failures.len();
+    }
+
+    /// Marks `source` as read up to now; when all are, the history is done.
+    pub fn caught_up(&mut self, source: usize) {
+        if let Some(s) = self.sources.get_mut(source) {
+            s.caught_up = true;
+        }
+        if self.history_failures.is_none() && self.sources.iter().all(|s| s.caught_up) {
+            self.history_failures = Some(self.failures.len());
+        }
+        self.generation += 1;
     }
 
     pub fn notice(&mut self, text: String) {

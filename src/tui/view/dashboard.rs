@@ -186,11 +186,11 @@ fn render_groups(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
                     rebucket(&info.series, from, to, bucket, |a: &mut u64, v: &u32| *a += u64::from(*v));
                 sparkline(&pts.iter().map(|p| p.1).collect::<Vec<_>>())
             });
-            let new =
-                c.failures_len > 0 && info.first_index * 20 > c.failures_len * 19 && c.failures_len > 100;
+            // First seen after the history was read: new in this session.
+            let new = store.history_failures.is_some_and(|h| info.first_index >= h);
             let mut code_spans = Vec::new();
             if new {
-                code_spans.push(Span::styled("• ", Style::default().fg(Color::Cyan)));
+                code_spans.push(Span::styled("NEW ", Style::default().fg(Color::Black).bg(Color::Cyan)));
             }
             code_spans
                 .push(Span::styled(code, if documented { Style::default() } else { undocumented_style() }));
@@ -251,8 +251,13 @@ fn render_chart(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
     let se = to_xy(|b| b.server_errors);
     let max = rl.iter().chain(se.iter()).map(|p| p.1).fold(1.0f64, f64::max);
     let peak_rl = points.iter().max_by_key(|(_, b)| b.rate_limited).filter(|(_, b)| b.rate_limited > 0);
+    let spike = latest_spike(c, app.utc_offset);
     let title = Line::from(vec![
         Span::styled(" 429 / 5xx ", title_style()),
+        Span::styled(
+            spike.map(|s| format!("SPIKE {s} ")).unwrap_or_default(),
+            Style::default().fg(Color::Red),
+        ),
         Span::styled(format!("per {} ", human(bucket)), dim()),
         Span::styled(
             peak_rl.map_or_else(String::new, |(t, b)| {
