@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod filter;
 pub mod follow;
+pub mod format;
 pub mod generate;
 pub mod input;
 pub mod insights;

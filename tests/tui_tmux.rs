@@ -7,21 +7,10 @@ use std::io::Write;
 
 use common::tmux::{available, Tmux};
 use common::{json, sample};
+use wontopos_logs::engine::format::thousands;
 
 fn bin() -> String {
     env!("CARGO_BIN_EXE_wontopos-logs").to_owned()
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[test]

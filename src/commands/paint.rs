@@ -3,6 +3,8 @@
 
 use std::io::IsTerminal;
 
+pub use wontopos_logs::engine::format::{percent, thousands};
+
 #[derive(Debug, Clone, Copy)]
 pub struct Paint {
     on: bool,
@@ -38,28 +40,6 @@ impl Paint {
     }
     pub fn magenta(self, t: &str) -> String {
         self.wrap("35", t)
-    }
-}
-
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[allow(clippy::cast_precision_loss)]
-pub fn percent(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "0.0%".to_owned()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
     }
 }
 

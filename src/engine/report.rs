@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use super::catalog;
+use super::format::{percent, thousands};
 use super::insights::{Ranked, TopReport};
 use super::redact::redact_text;
 use super::sanitize::sanitize;
@@ -79,27 +80,6 @@ fn clean(s: &str, redact: bool) -> String {
     s.replace('|', "\\|")
 }
 
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn share(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "-".into()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-    }
-}
-
 fn ranked(out: &mut impl Write, title: &str, list: &[Ranked], redact: bool) -> io::Result<()> {
     if list.is_empty() {
         return Ok(());
@@ -151,7 +131,7 @@ pub fn write_markdown(
         "| {} | {} ({}) | {} | {} | {} | {} |",
         thousands(t.requests),
         thousands(t.failures),
-        share(t.failures, t.requests),
+        percent(t.failures, t.requests),
         thousands(t.rate_limited),
         thousands(t.server_errors),
         thousands(t.malformed),
@@ -190,7 +170,7 @@ pub fn write_markdown(
                     .map_or_else(|| "(no code)".to_owned(), |c| format!("`{}`", clean(c, o.redact))),
                 g.status,
                 thousands(g.count),
-                share(g.count, t.failures),
+                percent(g.count, t.failures),
                 if g.documented { "yes" } else { "**no**" },
                 g.first_seen.as_deref().unwrap_or("-"),
                 g.last_seen.as_deref().unwrap_or("-"),

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use ratatui::style::{Color, Modifier, Style};
 
+pub use crate::engine::format::{percent, thousands};
 use crate::engine::sanitize::sanitize;
 use crate::engine::time::Nanos;
 
@@ -20,27 +21,6 @@ pub fn cut(s: &str, width: usize) -> String {
         let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
         t.push('…');
         t
-    }
-}
-
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[allow(clippy::cast_precision_loss)]
-pub fn percent(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "-".into()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
     }
 }
 
