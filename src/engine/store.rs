@@ -143,6 +143,8 @@ pub struct Store {
     group_ids: HashMap<(Option<Box<str>>, u16), u32>,
     /// Failures come in runs of the same group (a storm, an outage).
     last_group: Option<u32>,
+    scratch_path: String,
+    scratch_route: String,
     /// Bumped on every change, so the view redraws only when needed.
     pub generation: u64,
     /// Failures read with the history; groups first seen after it are new
@@ -176,6 +178,8 @@ impl Store {
             notices: Vec::new(),
             group_ids: HashMap::new(),
             last_group: None,
+            scratch_path: String::new(),
+            scratch_route: String::new(),
             generation: 0,
             history_failures: None,
             epoch: 0,
@@ -284,7 +288,16 @@ impl Store {
             info.last_seen = Some(info.last_seen.map_or(ts, |l| l.max(ts)));
             *info.series.entry(slot_of(ts)).or_default() += 1;
         }
-        let route = route_of(r.method.as_deref(), r.path.as_deref());
+        // Built in reused buffers: most failures share a handful of routes.
+        let route = r.path.as_deref().map(|p| {
+            normalize_path(p, &mut self.scratch_path);
+            self.scratch_route.clear();
+            if let Some(m) = r.method.as_deref() {
+                self.scratch_route.push_str(m);
+                self.scratch_route.push(' ');
+            }
+            self.scratch_route.push_str(&self.scratch_path);
+        });
         #[allow(clippy::cast_possible_truncation)]
         self.failures.push(FailureRec {
             ts: r.ts,
@@ -292,7 +305,7 @@ impl Store {
             status,
             group,
             key: self.keys.intern(r.api_key_id.as_deref()),
-            route: self.routes.intern(route.as_deref()),
+            route: self.routes.intern(route.map(|()| self.scratch_route.as_str())),
             line: line.number,
             offset: line.offset,
             latency_ms: r.latency_ms.map(|l| l as f32),
