@@ -345,7 +345,14 @@ fn write_report(opts: &TailOptions, store: &Store, session: &Session) -> io::Res
         _ => PathBuf::from(format!("wontopos-incident-{stamp}.md")),
     };
     let names: Vec<String> = store.sources.iter().map(|s| s.name.clone()).collect();
-    let report = store.counts.summary.report_with(Some(&store.insights));
+    let mut report = store.counts.summary.report_with(Some(&store.insights));
+    let all = store.failures.len();
+    let n = crate::engine::stats::TOP_N;
+    report.top = Some(store.top_of(store.failures_where(all, |_| true), n));
+    let mut rl = store.top_of(store.failures_where(all, |s| s == 429), n);
+    rl.upstreams = None;
+    report.top_rate_limited = Some(rl);
+    report.top_server_errors = Some(store.top_of(store.failures_where(all, |s| s >= 500), n));
     let ropts = ReportOptions {
         sources: &names,
         generated_at: crate::engine::time::format_utc_secs(now / 1_000_000_000),

@@ -114,6 +114,9 @@ impl KeyRetry {
 
 #[derive(Debug, Clone, Default)]
 pub struct Insights {
+    /// The live view ranks from its own failure records; it keeps only the
+    /// Retry-After tracking and the upstream correlation here.
+    no_tops: bool,
     /// Failures by class, each counted once; `failures()` adds them up.
     pub rate_limited: Top,
     pub server_errors: Top,
@@ -127,6 +130,10 @@ pub struct Insights {
 }
 
 impl Insights {
+    pub fn without_tops() -> Self {
+        Insights { no_tops: true, ..Insights::default() }
+    }
+
     /// Takes every event that was counted.
     pub fn add(&mut self, r: &Record<'_>) {
         if !r.is_request() {
@@ -144,7 +151,8 @@ impl Insights {
         if let (Some(key), Some(ts)) = (r.api_key_id.as_deref(), r.ts) {
             self.track_retry(key, ts / 1_000_000, r);
         }
-        if r.is_rate_limited() {
+        if self.no_tops {
+        } else if r.is_rate_limited() {
             self.rate_limited.add(r);
         } else if r.is_server_error() {
             self.server_errors.add(r);

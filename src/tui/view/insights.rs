@@ -7,7 +7,6 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
-use rustc_hash::FxHashMap;
 
 use super::text::{clean, dim, thousands, title_style, undocumented_style};
 use crate::engine::insights::{Ranked, TopReport};
@@ -16,44 +15,6 @@ use crate::engine::store::Store;
 use crate::tui::app::App;
 
 const N: usize = 5;
-
-/// Top values of the selected group, from its failure records.
-pub fn group_top(app: &App, store: &Store, g: u32) -> TopReport {
-    let mut keys: FxHashMap<u32, u64> = FxHashMap::default();
-    let mut routes: FxHashMap<u32, u64> = FxHashMap::default();
-    let mut ips: FxHashMap<u32, u64> = FxHashMap::default();
-    let mut ups: FxHashMap<&str, u64> = FxHashMap::default();
-    for i in app.requests_of(store, g) {
-        let f = &store.failures[i as usize];
-        *keys.entry(f.key).or_default() += 1;
-        *routes.entry(f.route).or_default() += 1;
-        *ips.entry(f.client_ip).or_default() += 1;
-        if f.status >= 500 {
-            if let Some(up) = f.request_id.as_deref().and_then(|id| store.insights.upstream_for(id)) {
-                *ups.entry(up).or_default() += 1;
-            }
-        }
-    }
-    let rank = |m: FxHashMap<u32, u64>, names: &crate::engine::store::Interner| -> Vec<Ranked> {
-        let mut v: Vec<Ranked> = m
-            .into_iter()
-            .filter_map(|(id, count)| names.name(id).map(|n| Ranked { value: n.to_owned(), count }))
-            .collect();
-        v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        v.truncate(N);
-        v
-    };
-    let mut upstreams: Vec<Ranked> =
-        ups.into_iter().map(|(v, count)| Ranked { value: v.to_owned(), count }).collect();
-    upstreams.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-    upstreams.truncate(N);
-    TopReport {
-        api_keys: rank(keys, &store.keys),
-        paths: rank(routes, &store.routes),
-        client_ips: rank(ips, &store.ips),
-        upstreams: (!upstreams.is_empty()).then_some(upstreams),
-    }
-}
 
 fn ranked_line(label: &str, list: &[Ranked]) -> Line<'static> {
     let mut spans = vec![Span::styled(format!("{label:<10}"), dim())];
@@ -99,15 +60,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
         Some(g) => {
             let info = &app.counts(store).groups[g as usize];
             let code = info.code.as_deref().map_or_else(|| "(no code)".to_owned(), |c| clean(c).into_owned());
-            (format!(" Who is behind {code} {} ", info.status), top_lines(&group_top(app, store, g)))
+            (
+                format!(" Who is behind {code} {} ", info.status),
+                top_lines(&store.top_of(app.requests_of(store, g), N)),
+            )
         }
         None => (" Who is behind it ".to_owned(), vec![Line::styled("no failure group selected", dim())]),
     };
     frame.render_widget(Paragraph::new(lines).block(block(title)), a);
-    let upstreams = store.insights.upstreams();
-    let rl = TopReport::of(&store.insights.rate_limited, None, N);
+    let limit = app.counts(store).failures_len;
+    let mut rl = store.top_of(store.failures_where(limit, |s| s == 429), N);
+    rl.upstreams = None;
     frame.render_widget(Paragraph::new(top_lines(&rl)).block(block(" All 429s ".into())), b);
-    let se = TopReport::of(&store.insights.server_errors, Some(&upstreams), N);
+    let se = store.top_of(store.failures_where(limit, |s| s >= 500), N);
     frame.render_widget(
         Paragraph::new(top_lines(&se)).block(block(" All 5xx (upstreams from correlated lines) ".into())),
         c,
