@@ -289,7 +289,24 @@ fn write_table(out: &mut impl Write, r: &SummaryReport, files: &[String], p: Pai
             )?;
         }
     }
-    write_trend(out, r, p)
+    write_trend(out, r, p)?;
+    if !r.spikes.is_empty() {
+        writeln!(out)?;
+        for s in &r.spikes {
+            let size = s.factor.map_or_else(|| "from ~0".to_owned(), |f| format!("{f}x baseline"));
+            let when = if s.start == s.last {
+                format!("at {}", s.start)
+            } else {
+                format!("{} to {}", s.start, s.last)
+            };
+            writeln!(
+                out,
+                "{}",
+                p.red(&format!("SPIKE {} {size}, peak {} per bucket, {when}", s.series, thousands(s.peak)))
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn write_trend(out: &mut impl Write, r: &SummaryReport, p: Paint) -> io::Result<()> {
