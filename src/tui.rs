@@ -244,17 +244,10 @@ fn read_rest(
     line: u64,
     mut f: impl FnMut(crate::engine::line::Line<'_>),
 ) -> Result<(), String> {
-    use std::io::{Seek, SeekFrom};
     let Source::File(path) = s else { return Ok(()) };
-    let fail = |e: io::Error| format!("{}: {e}", path.display());
-    let mut file = std::fs::File::open(path).map_err(fail)?;
-    file.seek(SeekFrom::Start(offset)).map_err(fail)?;
-    let mut splitter = LineSplitter::starting_at(offset, line);
-    while splitter.fill(&mut file).map_err(fail)? > 0 {
-        splitter.drain_lines(&mut f);
-    }
-    splitter.finish(&mut f);
-    Ok(())
+    std::fs::File::open(path)
+        .and_then(|mut file| crate::engine::line::read_lines_at(&mut file, offset, line, &mut f))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn spawn_stdin(i: usize, store: Shared, spool_path: PathBuf) -> anyhow::Result<()> {

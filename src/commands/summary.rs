@@ -114,18 +114,9 @@ fn tail_summary(
             Source::File(p) if !s.is_gzip() => {
                 let mut f = std::fs::File::open(p).with_context(|| p.display().to_string())?;
                 let (pos, number) = follow::last_lines_offset(&mut f, n)?;
-                use std::io::{Seek, SeekFrom};
-                f.seek(SeekFrom::Start(pos))?;
-                let mut splitter = wontopos_logs::engine::line::LineSplitter::starting_at(pos, number);
-                let mut add = |l: wontopos_logs::engine::line::Line<'_>| {
-                    if let Some(parsed) = scan::classify(&l) {
-                        summary.add_line(l.bytes, &parsed);
-                    }
-                };
-                while splitter.fill(&mut f)? > 0 {
-                    splitter.drain_lines(&mut add);
-                }
-                splitter.finish(&mut add);
+                wontopos_logs::engine::line::read_lines_at(&mut f, pos, number, |l| {
+                    scan::feed(&mut summary, &l)
+                })?;
             }
             _ => {
                 // A stream cannot be read backwards: keep a ring of its last N lines.
@@ -141,9 +132,7 @@ fn tail_summary(
                 for (bytes, oversized) in ring {
                     let line =
                         wontopos_logs::engine::line::Line { number: 0, offset: 0, bytes: &bytes, oversized };
-                    if let Some(parsed) = scan::classify(&line) {
-                        summary.add_line(&bytes, &parsed);
-                    }
+                    scan::feed(&mut summary, &line);
                 }
             }
         }
@@ -172,9 +161,7 @@ fn run_follow(args: &SummaryArgs, sources: Vec<Source>, window: TimeWindow) -> a
         let ended = Arc::clone(&ended);
         follow::spawn(sources.clone(), opts, move |ev| match ev {
             follow::Event::Line { line, .. } => {
-                if let Some(parsed) = scan::classify(&line) {
-                    summary.lock().unwrap_or_else(PoisonError::into_inner).add_line(line.bytes, &parsed);
-                }
+                scan::feed(&mut *summary.lock().unwrap_or_else(PoisonError::into_inner), &line);
             }
             follow::Event::Notice { text, .. } => eprintln!("wontopos-logs: {}", sanitize(&text)),
             follow::Event::Ended { .. } => {

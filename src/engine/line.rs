@@ -199,8 +199,27 @@ impl LineSplitter {
 }
 
 /// Reads a whole finished source, line by line.
-pub fn read_lines<R: Read + ?Sized>(r: &mut R, mut f: impl FnMut(Line<'_>)) -> io::Result<()> {
-    let mut splitter = LineSplitter::new();
+pub fn read_lines<R: Read + ?Sized>(r: &mut R, f: impl FnMut(Line<'_>)) -> io::Result<()> {
+    read_to_end(r, LineSplitter::new(), f)
+}
+
+/// Reads a finished file from `offset`, whose line there is number `number`.
+pub fn read_lines_at(
+    file: &mut std::fs::File,
+    offset: u64,
+    number: u64,
+    f: impl FnMut(Line<'_>),
+) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    file.seek(SeekFrom::Start(offset))?;
+    read_to_end(file, LineSplitter::starting_at(offset, number), f)
+}
+
+fn read_to_end<R: Read + ?Sized>(
+    r: &mut R,
+    mut splitter: LineSplitter,
+    mut f: impl FnMut(Line<'_>),
+) -> io::Result<()> {
     while splitter.fill(r)? > 0 {
         splitter.drain_lines(&mut f);
     }

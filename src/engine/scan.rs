@@ -31,7 +31,8 @@ pub fn classify_for<'a>(line: &Line<'a>, need: Need) -> Option<Parsed<'a>> {
     record::trim_line(line.bytes).map(|l| record::parse_line_for(l, need))
 }
 
-fn feed<S: Sink>(sink: &mut S, line: &Line<'_>) {
+/// Classifies `line` for what `sink` needs and hands it over.
+pub fn feed<S: Sink>(sink: &mut S, line: &Line<'_>) {
     if let Some(parsed) = classify_for(line, sink.need()) {
         sink.line(line, &parsed);
     }

@@ -288,16 +288,10 @@ impl Store {
             info.last_seen = Some(info.last_seen.map_or(ts, |l| l.max(ts)));
             *info.series.entry(slot_of(ts)).or_default() += 1;
         }
-        // Built in reused buffers: most failures share a handful of routes.
-        let route = r.path.as_deref().map(|p| {
-            normalize_path(p, &mut self.scratch_path);
-            self.scratch_route.clear();
-            if let Some(m) = r.method.as_deref() {
-                self.scratch_route.push_str(m);
-                self.scratch_route.push(' ');
-            }
-            self.scratch_route.push_str(&self.scratch_path);
-        });
+        let route = r
+            .path
+            .as_deref()
+            .map(|p| write_route(r.method.as_deref(), p, &mut self.scratch_path, &mut self.scratch_route));
         #[allow(clippy::cast_possible_truncation)]
         self.failures.push(FailureRec {
             ts: r.ts,
@@ -496,19 +490,17 @@ pub fn slot_of(ts: Nanos) -> i64 {
     ts.div_euclid(1_000_000_000).div_euclid(SLOT_SECS) * SLOT_SECS
 }
 
-/// `GET /v1/orders/52750` as `GET /v1/orders/{id}`: path segments that
-/// look like identifiers are folded so routes group.
-pub fn route_of(method: Option<&str>, path: Option<&str>) -> Option<String> {
-    let path = path?;
-    let mut out = String::with_capacity(path.len() + 8);
+/// Writes `GET /v1/orders/52750` as `GET /v1/orders/{id}` into `out`:
+/// path segments that look like identifiers are folded so routes group.
+/// `scratch` is a reused buffer, so a known route allocates nothing.
+pub fn write_route(method: Option<&str>, path: &str, scratch: &mut String, out: &mut String) {
+    normalize_path(path, scratch);
+    out.clear();
     if let Some(m) = method {
         out.push_str(m);
         out.push(' ');
     }
-    let mut folded = String::new();
-    normalize_path(path, &mut folded);
-    out.push_str(&folded);
-    Some(out)
+    out.push_str(scratch);
 }
 
 /// Writes `path` with its query dropped and id-like segments as `{id}`.
@@ -569,6 +561,12 @@ pub fn rebucket<'v, V: 'v, T: Copy + Default>(
 mod tests {
     use super::*;
     use crate::engine::line::Line;
+
+    fn route_of(method: Option<&str>, path: Option<&str>) -> Option<String> {
+        let mut out = String::new();
+        write_route(method, path?, &mut String::new(), &mut out);
+        Some(out)
+    }
 
     fn line(n: u64, s: &str) -> Line<'_> {
         Line { number: n, offset: n * 100, bytes: s.as_bytes(), oversized: false }

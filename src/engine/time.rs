@@ -62,16 +62,7 @@ fn parse_rfc3339_utc_fast(b: &[u8]) -> Option<Nanos> {
     if *b.last()? != b'Z' {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let mut v = 0i64;
-        for &c in &b[r] {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            v = v * 10 + i64::from(c - b'0');
-        }
-        Some(v)
-    };
+    let num = |r: std::ops::Range<usize>| digits(&b[r]);
     let second = num(17..19)?;
     if second > 59 {
         return None;
@@ -108,16 +99,7 @@ fn minute_start(b: &[u8]) -> Option<Nanos> {
     if last_key == key {
         return Some(last);
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let mut v = 0i64;
-        for &c in &b[r] {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            v = v * 10 + i64::from(c - b'0');
-        }
-        Some(v)
-    };
+    let num = |r: std::ops::Range<usize>| digits(&b[r]);
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute) = (num(11..13)?, num(14..16)?);
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 {
@@ -126,6 +108,11 @@ fn minute_start(b: &[u8]) -> Option<Nanos> {
     let start = ((days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60_000_000_000;
     LAST.set((key, start));
     Some(start)
+}
+
+/// The value of an all-digit field, `None` if any byte is not a digit.
+fn digits(b: &[u8]) -> Option<i64> {
+    b.iter().try_fold(0i64, |v, &c| c.is_ascii_digit().then(|| v * 10 + i64::from(c - b'0')))
 }
 
 fn is_leap(y: i64) -> bool {
