@@ -312,7 +312,7 @@ fn write_trend(out: &mut impl Write, r: &SummaryReport, p: Paint) -> io::Result<
         "{}",
         p.bold(&format!(
             "429 and 5xx per {} bucket (UTC; buckets with neither left out)",
-            human_secs(r.bucket_seconds)
+            wontopos_logs::engine::format::duration(r.bucket_seconds)
         ))
     )?;
     writeln!(
@@ -334,13 +334,4 @@ fn write_trend(out: &mut impl Write, r: &SummaryReport, p: Paint) -> io::Result<
         )?;
     }
     Ok(())
-}
-
-fn human_secs(s: i64) -> String {
-    match s {
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
 }

@@ -347,10 +347,7 @@ fn poll_file(i: usize, f: &mut FileState, opts: &FollowOptions, handler: &mut im
     let first_look = std::mem::replace(&mut f.first_look, false);
     match std::fs::metadata(&f.path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            if let Some(mut old) = f.current.take() {
-                let mut emit = |l: Line<'_>| handler(Event::Line { source: i, line: l });
-                let _ = old.read_available(&mut emit);
-                f.draining.push(Draining { open: old, until: now + opts.rotate_wait });
+            if retire(i, f, now + opts.rotate_wait, handler) {
                 notice(
                     handler,
                     NoticeKind::Missing,
@@ -371,11 +368,7 @@ fn poll_file(i: usize, f: &mut FileState, opts: &FollowOptions, handler: &mut im
             let ident = identity(&meta);
             let replaced = f.current.as_ref().is_some_and(|c| c.ident != ident);
             if replaced {
-                if let Some(mut old) = f.current.take() {
-                    let mut emit = |l: Line<'_>| handler(Event::Line { source: i, line: l });
-                    let _ = old.read_available(&mut emit);
-                    f.draining.push(Draining { open: old, until: now + opts.rotate_wait });
-                }
+                retire(i, f, now + opts.rotate_wait, handler);
                 notice(
                     handler,
                     NoticeKind::Rotated,
@@ -435,6 +428,16 @@ fn poll_file(i: usize, f: &mut FileState, opts: &FollowOptions, handler: &mut im
             }
         }
     }
+}
+
+/// The path no longer leads to the file being read: read what it has now,
+/// and keep reading it until `until` (a writer may still finish lines
+/// there). Returns whether there was a file to retire.
+fn retire(i: usize, f: &mut FileState, until: Instant, handler: &mut impl FnMut(Event<'_>)) -> bool {
+    let Some(mut old) = f.current.take() else { return false };
+    let _ = old.read_available(&mut |l: Line<'_>| handler(Event::Line { source: i, line: l }));
+    f.draining.push(Draining { open: old, until });
+    true
 }
 
 fn report(i: usize, f: &mut FileState, handler: &mut impl FnMut(Event<'_>), text: String) {

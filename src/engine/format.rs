@@ -13,6 +13,16 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A whole number of seconds as `30s`, `5m`, `1h` or `1d`.
+pub fn duration(secs: i64) -> String {
+    match secs {
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
 /// `part` of `whole` as `12.3%`, or `-` when there is no whole.
 #[allow(clippy::cast_precision_loss)]
 pub fn percent(part: u64, whole: u64) -> String {

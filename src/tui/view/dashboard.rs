@@ -258,7 +258,7 @@ fn render_chart(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
             spike.map(|s| format!("SPIKE {s} ")).unwrap_or_default(),
             Style::default().fg(Color::Red),
         ),
-        Span::styled(format!("per {} ", human(bucket)), dim()),
+        Span::styled(format!("per {} ", crate::engine::format::duration(bucket)), dim()),
         Span::styled(
             peak_rl.map_or_else(String::new, |(t, b)| {
                 format!("429 peak {} at {} ", b.rate_limited, clock_secs(*t + app.utc_offset))
@@ -304,15 +304,6 @@ fn render_chart(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
         .legend_position(Some(ratatui::widgets::LegendPosition::TopLeft))
         .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)));
     frame.render_widget(chart, area);
-}
-
-fn human(secs: i64) -> String {
-    match secs {
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
 }
 
 fn name(i: &Interner, id: u32) -> String {
