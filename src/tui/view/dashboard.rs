@@ -31,9 +31,10 @@ pub fn first_visible(selected: usize, rows: u16) -> usize {
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
     let l = DashboardLayout::new(area);
-    render_header(frame, l.header, app, store);
+    let spike = latest_spike(app.counts(store), app.utc_offset);
+    render_header(frame, l.header, app, store, spike.as_deref());
     render_groups(frame, l.groups, app, store);
-    render_chart(frame, l.chart, app, store);
+    render_chart(frame, l.chart, app, store, spike.as_deref());
     render_requests(frame, l.requests, app, store);
     render_footer(frame, l.footer, app);
 }
@@ -63,7 +64,7 @@ fn latest_spike(c: &Counts, off: i64) -> Option<String> {
     Some(s.describe(s.last_secs == last, |t| clock_secs(t + off)))
 }
 
-fn render_header(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
+fn render_header(frame: &mut Frame, area: Rect, app: &App, store: &Store, spike: Option<&str>) {
     let c = app.counts(store);
     let t = &c.summary.totals;
     let names: Vec<String> = store.sources.iter().map(|s| clean(&s.name).into_owned()).collect();
@@ -139,7 +140,7 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
         Line::styled(clean(s).into_owned(), Style::default().fg(Color::Cyan))
     } else if let Some(n) = store.notices.last() {
         Line::styled(format!("note: {}", clean(n)), Style::default().fg(Color::Yellow))
-    } else if let Some(spike) = latest_spike(c, app.utc_offset) {
+    } else if let Some(spike) = spike {
         Line::styled(spike, Style::default().fg(Color::Red).add_modifier(Modifier::BOLD))
     } else if let Some(f) = &app.filter {
         Line::styled(format!("filter: {}  (Esc clears)", clean(f)), Style::default().fg(Color::Cyan))
@@ -231,7 +232,7 @@ fn render_groups(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
     frame.render_widget(Table::new(rows, widths).header(header).block(block).column_spacing(1), area);
 }
 
-fn render_chart(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
+fn render_chart(frame: &mut Frame, area: Rect, app: &App, store: &Store, spike: Option<&str>) {
     let c = app.counts(store);
     let Some((from, to, bucket)) = app.chart_range(store) else {
         frame.render_widget(
@@ -251,7 +252,6 @@ fn render_chart(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
     let se = to_xy(|b| b.server_errors);
     let max = rl.iter().chain(se.iter()).map(|p| p.1).fold(1.0f64, f64::max);
     let peak_rl = points.iter().max_by_key(|(_, b)| b.rate_limited).filter(|(_, b)| b.rate_limited > 0);
-    let spike = latest_spike(c, app.utc_offset);
     let title = Line::from(vec![
         Span::styled(" 429 / 5xx ", title_style()),
         Span::styled(
@@ -321,7 +321,8 @@ fn render_requests(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
     let code = info.code.as_deref().map_or_else(|| "(no code)".to_owned(), |s| clean(s).into_owned());
     let rows_avail = usize::from(table_rows(area));
     let first = first_visible(app.request_sel, table_rows(area));
-    let all: Vec<u32> = app.requests_of(store, g).collect();
+    // Counted, not collected: a storm's group holds hundreds of thousands.
+    let shown = app.requests_of(store, g).count();
     let seen = match (info.first_seen, info.last_seen) {
         (Some(f), Some(l)) => {
             format!(
@@ -337,19 +338,19 @@ fn render_requests(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
         Span::styled(
             format!(
                 "({} of {}, newest first; {seen}Enter opens) ",
-                thousands(all.len() as u64),
+                thousands(shown as u64),
                 thousands(info.count)
             ),
             dim(),
         ),
     ]);
     let wide = area.width >= 100;
-    let rows: Vec<Row> = all
-        .iter()
+    let rows: Vec<Row> = app
+        .requests_of(store, g)
         .enumerate()
         .skip(first)
         .take(rows_avail)
-        .map(|(i, &fi)| {
+        .map(|(i, fi)| {
             let r = &store.failures[fi as usize];
             let mut cells = vec![
                 r.ts.map_or_else(|| "--:--:--".into(), |t| clock(t + app.utc_offset * 1_000_000_000)),
