@@ -9,8 +9,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use wontopos_logs::engine::generate::{generate, GenerateOptions};
 use wontopos_logs::engine::line::read_lines;
 use wontopos_logs::engine::record::{parse_line, trim_line};
-use wontopos_logs::engine::scan::classify;
+use wontopos_logs::engine::scan::{classify, feed};
 use wontopos_logs::engine::stats::Summary;
+use wontopos_logs::engine::store::Store;
 
 fn traffic() -> Vec<u8> {
     let mut data = Vec::new();
@@ -47,6 +48,23 @@ fn bench(c: &mut Criterion) {
             })
             .expect("in-memory read");
             black_box(summary.totals.requests)
+        });
+    });
+    // What `summary` does: counts only, strings that counting skips unread.
+    group.bench_function("summary_counts", |b| {
+        b.iter(|| {
+            let mut summary = Summary::new(60);
+            read_lines(&mut data.as_slice(), |l| feed(&mut summary, &l)).expect("in-memory read");
+            black_box(summary.totals.requests)
+        });
+    });
+    // What the live view does while it reads history: counts, rankings and
+    // a compact record per failure.
+    group.bench_function("store_history", |b| {
+        b.iter(|| {
+            let mut store = Store::new(60, Vec::new());
+            read_lines(&mut data.as_slice(), |l| store.add_line(0, &l)).expect("in-memory read");
+            black_box(store.failures.len())
         });
     });
     group.finish();

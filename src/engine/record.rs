@@ -153,6 +153,11 @@ pub fn parse_line_for(line: &[u8], need: Need) -> Parsed<'_> {
     if fast::parse_object(line, &mut fields).is_some() {
         return Parsed::Event(fields.take_record_from(line));
     }
+    parse_line_reference(line, need)
+}
+
+/// A line the fast scanner left, read by serde_json.
+fn parse_line_reference(line: &[u8], need: Need) -> Parsed<'_> {
     // The reference path: serde_json reads the line as `str` (validated once,
     // so it need not validate each string inside).
     match std::str::from_utf8(line) {
@@ -214,8 +219,21 @@ fn offer<T>(slot: &mut Option<Ranked<T>>, rank: u8, value: Option<T>) {
 
 enum TsValue<'a> {
     Text(Cow<'a, str>),
+    /// A string without escapes, as it stands in the line.
+    Raw(&'a [u8]),
     Int(i64),
     Float(f64),
+}
+
+impl TsValue<'_> {
+    fn nanos(self) -> Option<Nanos> {
+        match self {
+            TsValue::Text(s) => time::parse_rfc3339(&s),
+            TsValue::Raw(b) => time::parse_rfc3339_bytes(b),
+            TsValue::Int(i) => time::from_epoch_integer(i),
+            TsValue::Float(f) => time::from_epoch_number(f),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -310,11 +328,7 @@ impl<'a> Fields<'a> {
     // By `&mut self`, taking field by field: moving the whole struct a
     // few times per line is measurable.
     fn take_record(&mut self) -> Record<'a> {
-        let ts = self.ts.take().and_then(|r| match r.value {
-            TsValue::Text(s) => time::parse_rfc3339(&s),
-            TsValue::Int(i) => time::from_epoch_integer(i),
-            TsValue::Float(f) => time::from_epoch_number(f),
-        });
+        let ts = self.ts.take().and_then(|r| r.value.nanos());
         Record {
             ts,
             status: self.status.take().map(|r| r.value),
@@ -425,7 +439,26 @@ impl Slot {
         )
     }
 
+    #[inline]
     fn of(key: &[u8]) -> Slot {
+        // Most keys of a line are none of these: the length and first byte
+        // rule them out before any comparison of the whole name.
+        let candidate = matches!(
+            (key.len(), key.first()),
+            (2, Some(b't'))
+                | (3, Some(b'm'))
+                | (4, Some(b't' | b'c' | b'p'))
+                | (5, Some(b'e'))
+                | (6, Some(b's' | b'm' | b'r'))
+                | (7, Some(b'm'))
+                | (8, Some(b'u'))
+                | (9, Some(b't' | b'r' | b'c'))
+                | (10, Some(b'@' | b'l' | b'a' | b'e' | b'r'))
+                | (11, Some(b's' | b'r' | b'h'))
+        );
+        if !candidate {
+            return Slot::Other;
+        }
         match key {
             b"ts" => Slot::Ts(0),
             b"timestamp" => Slot::Ts(1),
@@ -451,6 +484,27 @@ impl Slot {
             b"upstream" => Slot::Upstream,
             _ => Slot::Other,
         }
+    }
+}
+
+impl<'a> fast::Target<'a> for Fields<'a> {
+    fn slot(&self, key: &[u8]) -> Slot {
+        Fields::slot(self, key)
+    }
+    fn apply(&mut self, slot: Slot, v: Scalar<'a>) {
+        Fields::apply(self, slot, v);
+    }
+    fn apply_error(&mut self, e: ErrorValue<'a>) {
+        Fields::apply_error(self, e);
+    }
+    fn apply_ts_text(&mut self, rank: u8, text: &'a [u8]) {
+        offer(&mut self.ts, rank, Some(TsValue::Raw(text)));
+    }
+    fn defers(&self) -> bool {
+        self.defer
+    }
+    fn defer(&mut self, slot: Slot, span: Option<(usize, usize)>) {
+        Fields::defer(self, slot, span);
     }
 }
 
@@ -492,8 +546,11 @@ enum ErrorValue<'a> {
     Other,
 }
 
+mod count;
 mod fast;
 mod visit;
+
+pub use count::{count_line, Counted, CountedEvent};
 
 use visit::TopVisitor;
 

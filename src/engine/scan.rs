@@ -17,6 +17,16 @@ pub trait Sink {
     fn need(&self) -> Need {
         Need::All
     }
+    /// Takes one raw line. A sink that can count from less than a record
+    /// reads the line its own way here.
+    fn raw_line(&mut self, line: &Line<'_>)
+    where
+        Self: Sized,
+    {
+        if let Some(parsed) = classify_for(line, self.need()) {
+            self.line(line, &parsed);
+        }
+    }
 }
 
 /// Classifies one raw line: `None` for a blank line, which is not counted.
@@ -33,9 +43,7 @@ pub fn classify_for<'a>(line: &Line<'a>, need: Need) -> Option<Parsed<'a>> {
 
 /// Classifies `line` for what `sink` needs and hands it over.
 pub fn feed<S: Sink>(sink: &mut S, line: &Line<'_>) {
-    if let Some(parsed) = classify_for(line, sink.need()) {
-        sink.line(line, &parsed);
-    }
+    sink.raw_line(line);
 }
 
 /// Below this size a file is read on one thread: the split is not worth it.
@@ -150,6 +158,17 @@ impl Sink for super::stats::Summary {
     }
     fn need(&self) -> Need {
         super::stats::Summary::need(self)
+    }
+    fn raw_line(&mut self, line: &Line<'_>) {
+        if !self.counts_only() {
+            if let Some(parsed) = classify_for(line, self.need()) {
+                self.line(line, &parsed);
+            }
+        } else if line.oversized {
+            self.add_counted(&record::Counted::Malformed(MalformedKind::Oversized));
+        } else if let Some(l) = record::trim_line(line.bytes) {
+            self.add_counted(&record::count_line(l));
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::catalog::{self, Category};
 use super::insights::{Insights, RetryOffender, TopReport};
-use super::record::{Parsed, Record};
+use super::record::{Counted, Parsed};
 use super::spikes::{self, Spike};
 use super::time::{format_utc, format_utc_secs, Nanos};
 
@@ -47,11 +47,12 @@ pub struct BucketCounts {
 }
 
 impl BucketCounts {
-    pub fn add(&mut self, r: &Record<'_>) {
+    /// Counts one request with this status.
+    pub fn add(&mut self, status: u16) {
         self.requests += 1;
-        self.failures += u64::from(r.is_failure());
-        self.rate_limited += u64::from(r.is_rate_limited());
-        self.server_errors += u64::from(r.is_server_error());
+        self.failures += u64::from((400..=599).contains(&status));
+        self.rate_limited += u64::from(status == 429);
+        self.server_errors += u64::from((500..=599).contains(&status));
     }
     pub fn merge(&mut self, o: &BucketCounts) {
         self.requests += o.requests;
@@ -191,14 +192,14 @@ impl Buckets {
     pub fn start_of(&self, ts: Nanos) -> i64 {
         ts.div_euclid(1_000_000_000).div_euclid(self.secs) * self.secs
     }
-    pub fn add(&mut self, ts: Nanos, r: &Record<'_>) {
+    pub fn add(&mut self, ts: Nanos, status: u16) {
         let start = self.start_of(ts);
         match &mut self.last {
-            Some((s, c)) if *s == start => c.add(r),
+            Some((s, c)) if *s == start => c.add(status),
             _ => {
                 self.flush_last();
                 let mut c = BucketCounts::default();
-                c.add(r);
+                c.add(status);
                 self.last = Some((start, c));
             }
         }
@@ -287,6 +288,11 @@ impl Summary {
         }
     }
 
+    /// Nothing but the counts: no filter, no rankings.
+    pub fn counts_only(&self) -> bool {
+        self.filter.is_none() && self.insights.is_none()
+    }
+
     pub fn need(&self) -> super::record::Need {
         if self.filter.as_ref().is_some_and(|f| f.needs_fields()) {
             super::record::Need::All
@@ -304,38 +310,52 @@ impl Summary {
 
     /// Counts one non-blank line.
     pub fn add(&mut self, parsed: &Parsed<'_>) {
-        if let Parsed::Event(r) = parsed {
-            if !self.window.contains(r.ts) {
-                return;
-            }
-        }
-        self.totals.lines += 1;
         match parsed {
-            Parsed::Malformed(_) => self.totals.malformed += 1,
-            Parsed::Event(r) => self.add_event(r),
+            Parsed::Malformed(_) => self.add_malformed(),
+            Parsed::Event(r) => {
+                if self.window.contains(r.ts) {
+                    if let Some(i) = self.insights.as_mut() {
+                        i.add(r);
+                    }
+                    self.add_event(r.ts, r.status, r.code.as_deref());
+                }
+            }
         }
     }
 
-    fn add_event(&mut self, r: &Record<'_>) {
-        if let Some(i) = self.insights.as_mut() {
-            i.add(r);
-        }
-        let t = &mut self.totals;
-        t.events += 1;
-        if !r.is_request() {
-            return;
-        }
-        t.requests += 1;
-        if r.is_failure() {
-            t.failures += 1;
-            t.rate_limited += u64::from(r.is_rate_limited());
-            t.server_errors += u64::from(r.is_server_error());
-            if let Some(status) = r.status {
-                self.groups.add(r.code.as_deref(), status, r.ts);
+    /// Counts one non-blank line read by [`record::count_line`]: the same
+    /// counts as [`Summary::add`] for a summary without rankings.
+    pub fn add_counted(&mut self, counted: &Counted<'_>) {
+        debug_assert!(self.insights.is_none());
+        match counted {
+            Counted::Malformed(_) => self.add_malformed(),
+            Counted::Event(e) => {
+                if self.window.contains(e.ts) {
+                    self.add_event(e.ts, e.status, e.code.as_deref());
+                }
             }
         }
-        match r.ts {
-            Some(ts) => self.buckets.add(ts, r),
+    }
+
+    fn add_malformed(&mut self) {
+        self.totals.lines += 1;
+        self.totals.malformed += 1;
+    }
+
+    fn add_event(&mut self, ts: Option<Nanos>, status: Option<u16>, code: Option<&str>) {
+        let t = &mut self.totals;
+        t.lines += 1;
+        t.events += 1;
+        let Some(status) = status.filter(|s| (100..=599).contains(s)) else { return };
+        t.requests += 1;
+        if status >= 400 {
+            t.failures += 1;
+            t.rate_limited += u64::from(status == 429);
+            t.server_errors += u64::from(status >= 500);
+            self.groups.add(code, status, ts);
+        }
+        match ts {
+            Some(ts) => self.buckets.add(ts, status),
             None => t.untimed_requests += 1,
         }
     }

@@ -243,10 +243,10 @@ impl Store {
 
     fn add_request(&mut self, source: u16, line: &Line<'_>, r: &Record<'_>) {
         let c = &mut self.counts;
-        if let Some(ts) = r.ts {
+        if let (Some(ts), Some(status)) = (r.ts, r.status) {
             c.earliest = Some(c.earliest.map_or(ts, |e| e.min(ts)));
             c.latest = Some(c.latest.map_or(ts, |l| l.max(ts)));
-            c.series.entry(slot_of(ts)).or_default().add(r);
+            c.series.entry(slot_of(ts)).or_default().add(status);
         }
         if !r.is_failure() {
             return;

@@ -16,6 +16,16 @@ pub fn parse_rfc3339(s: &str) -> Option<Nanos> {
     DateTime::parse_from_rfc3339(s).ok()?.timestamp_nanos_opt()
 }
 
+/// Like [`parse_rfc3339`], on the raw bytes of a JSON string without
+/// escapes. Bytes that are not UTF-8 are no timestamp, as their lossy
+/// decoding would not be.
+pub fn parse_rfc3339_bytes(b: &[u8]) -> Option<Nanos> {
+    if let Some(n) = parse_rfc3339_utc_fast(b) {
+        return Some(n);
+    }
+    DateTime::parse_from_rfc3339(std::str::from_utf8(b).ok()?).ok()?.timestamp_nanos_opt()
+}
+
 /// Epoch seconds (possibly fractional), or milliseconds when >= 10^11.
 pub fn from_epoch_number(value: f64) -> Option<Nanos> {
     if !value.is_finite() {

@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use super::{ErrorValue, Fields, Scalar, Slot};
+use super::{ErrorValue, Scalar, Slot};
 
 /// Past this depth the line goes to serde_json, which enforces its limit.
 const MAX_DEPTH: u32 = 32;
@@ -63,7 +63,27 @@ struct Scanner<'a> {
 /// Works on bytes: only the strings it keeps are checked for UTF-8 (a bad
 /// byte there sends the line to the lossy path); a bad byte in a string it
 /// skips changes nothing, since lossy decoding would only replace it.
-pub(super) fn parse_object<'a>(line: &'a [u8], f: &mut Fields<'a>) -> Option<()> {
+/// Where the scanner puts what it reads: the full record's fields, or the
+/// few that counting needs.
+pub(super) trait Target<'a> {
+    /// Where `key`'s value goes; [`Slot::Other`] for a value only checked.
+    fn slot(&self, key: &[u8]) -> Slot;
+    fn apply(&mut self, slot: Slot, v: Scalar<'a>);
+    fn apply_error(&mut self, e: ErrorValue<'a>);
+    /// A timestamp string without escapes, not yet checked for UTF-8.
+    fn apply_ts_text(&mut self, rank: u8, text: &'a [u8]);
+    /// Whether the strings of [`Slot::is_deferred`] fields are only located.
+    fn defers(&self) -> bool {
+        false
+    }
+    fn defer(&mut self, _slot: Slot, _span: Option<(usize, usize)>) {}
+    /// Whether the `message` and `request_id` inside `error` are read.
+    fn reads_error_text(&self) -> bool {
+        true
+    }
+}
+
+pub(super) fn parse_object<'a, T: Target<'a>>(line: &'a [u8], f: &mut T) -> Option<()> {
     let mut s = Scanner { b: line, i: 0 };
     s.ws();
     s.eat(b'{')?;
@@ -78,17 +98,21 @@ pub(super) fn parse_object<'a>(line: &'a [u8], f: &mut Fields<'a>) -> Option<()>
             s.ws();
             match f.slot(key) {
                 Slot::Other => s.skip_value(1)?,
+                Slot::Ts(rank) if s.peek()? == b'"' => {
+                    let (start, end) = s.string_span()?;
+                    f.apply_ts_text(rank, &line[start..end]);
+                }
                 Slot::Error => {
-                    let e = s.error_value()?;
+                    let e = s.error_value(f.reads_error_text())?;
                     f.apply_error(e);
                 }
-                slot if f.defer && Slot::is_deferred(slot) => {
+                slot if f.defers() && Slot::is_deferred(slot) => {
                     // Only located now; read if the line turns out to need it.
                     let span = match s.peek()? {
                         b'"' if slot != Slot::Latency => Some(s.string_span()?),
                         b'-' | b'0'..=b'9' if slot == Slot::Latency => {
                             let start = s.i;
-                            s.number()?;
+                            s.skip_number()?;
                             Some((start, s.i))
                         }
                         _ => s.scalar().map(|_| None)?,
@@ -134,6 +158,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The byte range of a string without escapes or control characters.
+    #[inline]
     pub(super) fn string_span(&mut self) -> Option<(usize, usize)> {
         self.eat(b'"')?;
         let start = self.i;
@@ -146,42 +171,42 @@ impl<'a> Scanner<'a> {
         Some((start, end))
     }
 
+    #[inline]
     fn string(&mut self) -> Option<&'a str> {
         let (start, end) = self.string_span()?;
         std::str::from_utf8(&self.b[start..end]).ok()
     }
 
+    #[inline]
     fn key(&mut self) -> Option<&'a [u8]> {
         let (start, end) = self.string_span()?;
         Some(&self.b[start..end])
     }
 
-    /// A number in plain notation; exponents and long numbers are left to serde_json.
-    fn number(&mut self) -> Option<Scalar<'a>> {
+    fn digits(&mut self) -> usize {
         let start = self.i;
-        let negative = self.peek() == Some(b'-');
-        if negative {
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
             self.i += 1;
         }
-        let int_start = self.i;
-        match self.next()? {
-            b'0' => {}
-            b'1'..=b'9' => {
-                while matches!(self.peek(), Some(b'0'..=b'9')) {
-                    self.i += 1;
-                }
-            }
+        self.i - start
+    }
+
+    /// Steps over a number in plain notation, returning its sign and how
+    /// many integer and fraction digits it has. Exponents and long numbers
+    /// are left to serde_json, which knows which of them `Value` rejects.
+    #[inline]
+    fn number_token(&mut self) -> Option<(bool, usize, usize)> {
+        let negative = self.peek() == Some(b'-');
+        self.i += usize::from(negative);
+        let int_digits = match self.next()? {
+            b'0' => 1,
+            b'1'..=b'9' => 1 + self.digits(),
             _ => return None,
-        }
-        let int_digits = self.i - int_start;
+        };
         let mut frac_digits = 0;
         if self.peek() == Some(b'.') {
             self.i += 1;
-            let frac_start = self.i;
-            while matches!(self.peek(), Some(b'0'..=b'9')) {
-                self.i += 1;
-            }
-            frac_digits = self.i - frac_start;
+            frac_digits = self.digits();
             if frac_digits == 0 {
                 return None;
             }
@@ -189,11 +214,23 @@ impl<'a> Scanner<'a> {
         if matches!(self.peek(), Some(b'e' | b'E')) {
             return None;
         }
+        let too_long =
+            if frac_digits == 0 { int_digits > 18 } else { int_digits + frac_digits > MAX_FLOAT_DIGITS };
+        (!too_long).then_some((negative, int_digits, frac_digits))
+    }
+
+    /// Checks a number whose value is not needed.
+    #[inline]
+    fn skip_number(&mut self) -> Option<()> {
+        self.number_token().map(|_| ())
+    }
+
+    /// A number in plain notation, read as serde_json reads it.
+    fn number(&mut self) -> Option<Scalar<'a>> {
+        let start = self.i;
+        let (negative, _, frac_digits) = self.number_token()?;
         let token = &self.b[start..self.i];
         if frac_digits == 0 {
-            if int_digits > 18 {
-                return None;
-            }
             let v = token[usize::from(negative)..].iter().fold(0u64, |v, &c| v * 10 + u64::from(c - b'0'));
             // serde_json reads `-0` as the float -0.0, not the integer 0.
             return Some(match (negative, v) {
@@ -201,9 +238,6 @@ impl<'a> Scanner<'a> {
                 (true, 0) => Scalar::Float(-0.0),
                 (true, v) => Scalar::Int(-i64::try_from(v).ok()?),
             });
-        }
-        if int_digits + frac_digits > MAX_FLOAT_DIGITS {
-            return None;
         }
         // At most 15 digits: the mantissa is exact in an f64, and so is a
         // power of ten up to 1e22, so one division rounds correctly.
@@ -224,6 +258,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A value whose string or number the record may keep.
+    #[inline]
     fn scalar(&mut self) -> Option<Scalar<'a>> {
         match self.peek()? {
             b'"' => self.string().map(|s| Scalar::Str(Cow::Borrowed(s))),
@@ -284,11 +319,12 @@ impl<'a> Scanner<'a> {
                 }
             }
             b'"' => self.string_span().map(|_| ()),
+            b'-' | b'0'..=b'9' => self.skip_number(),
             _ => self.scalar().map(|_| ()),
         }
     }
 
-    fn error_value(&mut self) -> Option<ErrorValue<'a>> {
+    fn error_value(&mut self, read_text: bool) -> Option<ErrorValue<'a>> {
         match self.peek()? {
             b'"' => self.string().map(|s| ErrorValue::Text(Cow::Borrowed(s))),
             b'{' => {
@@ -305,8 +341,8 @@ impl<'a> Scanner<'a> {
                         self.ws();
                         let slot = match key {
                             b"code" => &mut code,
-                            b"message" => &mut message,
-                            b"request_id" => &mut request_id,
+                            b"message" if read_text => &mut message,
+                            b"request_id" if read_text => &mut request_id,
                             _ => {
                                 self.skip_value(2)?;
                                 self.ws();

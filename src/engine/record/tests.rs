@@ -217,6 +217,8 @@ fn json_line() -> impl proptest::strategy::Strategy<Value = String> {
         Just("api_key_id"),
         Just("latency_ms"),
         Just("retry_after"),
+        Just("client_ip"),
+        Just("upstream"),
         Just("level"),
         Just("x"),
     ];
@@ -289,6 +291,13 @@ proptest::proptest! {
         let counted = |r: &Record<'_>| (r.ts, r.status, r.code.clone().map(|c| c.into_owned()), r.retry_after);
         proptest::prop_assert_eq!(all.as_ref().map(counted), counts.as_ref().map(counted));
         proptest::prop_assert_eq!(all.as_ref().map(counted), insights.as_ref().map(counted));
+        // Counting's own reader: same verdict, same timestamp, status and code.
+        let by_count_line = match count_line(line.as_bytes()) {
+            Counted::Event(e) => Ok((e.ts, e.status, e.code.map(|c| c.into_owned()))),
+            Counted::Malformed(kind) => Err(kind),
+        };
+        let by_record = parse_text(&line, Need::All).map(|r| (r.ts, r.status, r.code.map(|c| c.into_owned())));
+        proptest::prop_assert_eq!(by_count_line, by_record, "{}", line);
         // Failures and non-request events carry their details for the rankings.
         if let (Some(a), Some(i)) = (&all, &insights) {
             if a.is_failure() || !a.is_request() {
@@ -352,5 +361,46 @@ proptest::proptest! {
             };
             proptest::prop_assert_eq!(got, parse_text_serde(&lossy, need).map(Record::into_owned));
         }
+        let counted = match count_line(&bytes) {
+            Counted::Event(e) => Ok((e.ts, e.status, e.code.map(|c| c.into_owned()))),
+            Counted::Malformed(kind) => Err(kind),
+        };
+        let reference = parse_text_serde(&lossy, Need::All).map(|r| (r.ts, r.status, r.code.map(|c| c.into_owned())));
+        proptest::prop_assert_eq!(counted, reference);
+    }
+}
+
+#[test]
+fn every_field_name_passes_the_key_prefilter() {
+    let names: [(&str, Slot); 23] = [
+        ("ts", Slot::Ts(0)),
+        ("timestamp", Slot::Ts(1)),
+        ("time", Slot::Ts(2)),
+        ("@timestamp", Slot::Ts(3)),
+        ("status", Slot::Status(0)),
+        ("status_code", Slot::Status(1)),
+        ("http_status", Slot::Status(2)),
+        ("code", Slot::Code(1)),
+        ("error_code", Slot::Code(2)),
+        ("request_id", Slot::RequestId(0)),
+        ("requestId", Slot::RequestId(1)),
+        ("req_id", Slot::RequestId(2)),
+        ("message", Slot::Message(1)),
+        ("msg", Slot::Message(2)),
+        ("error", Slot::Error),
+        ("method", Slot::Method),
+        ("path", Slot::Path),
+        ("api_key_id", Slot::ApiKey),
+        ("latency_ms", Slot::Latency),
+        ("retry_after", Slot::RetryAfter),
+        ("client_ip", Slot::ClientIp),
+        ("upstream", Slot::Upstream),
+        ("level", Slot::Other),
+    ];
+    for (name, slot) in names {
+        assert_eq!(Slot::of(name.as_bytes()), slot, "{name}");
+    }
+    for other in ["", "t", "tss", "Status", "times", "error_codes", "@time"] {
+        assert_eq!(Slot::of(other.as_bytes()), Slot::Other, "{other}");
     }
 }
