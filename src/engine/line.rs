@@ -26,7 +26,10 @@ pub struct Line<'a> {
 
 #[derive(Debug)]
 pub struct LineSplitter {
+    /// Storage, zeroed once when it grows: reads go into `buf[end..]`.
     buf: Vec<u8>,
+    /// Data is `buf[..end]`.
+    end: usize,
     /// Unconsumed data is `buf[start..]`.
     start: usize,
     /// `buf[start..scanned]` is known to hold no `\n`.
@@ -55,7 +58,8 @@ impl LineSplitter {
     /// line `number`. A byte-order mark is stripped only at offset 0.
     pub fn starting_at(offset: u64, number: u64) -> Self {
         LineSplitter {
-            buf: Vec::with_capacity(BLOCK),
+            buf: Vec::new(),
+            end: 0,
             start: 0,
             scanned: 0,
             next_number: number,
@@ -79,7 +83,7 @@ impl LineSplitter {
 
     /// Bytes held for an unterminated line.
     pub fn pending(&self) -> usize {
-        self.buf.len() - self.start
+        self.end - self.start
     }
 
     pub fn next_line_number(&self) -> u64 {
@@ -88,42 +92,43 @@ impl LineSplitter {
 
     /// Reads one block from `r` into the buffer. Returns the bytes read (0 at EOF).
     pub fn fill<R: Read + ?Sized>(&mut self, r: &mut R) -> io::Result<usize> {
-        if self.start > 0 && (self.start == self.buf.len() || self.buf.len() + BLOCK > self.buf.capacity()) {
-            self.buf.drain(..self.start);
+        if self.start > 0 && (self.start == self.end || self.end + BLOCK > self.buf.len()) {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.scanned -= self.start;
             self.start = 0;
         }
-        let old_len = self.buf.len();
-        self.buf.resize(old_len + BLOCK, 0);
+        if self.buf.len() < self.end + BLOCK {
+            self.buf.resize(self.end + BLOCK, 0);
+        }
         let n = loop {
-            match r.read(&mut self.buf[old_len..]) {
+            match r.read(&mut self.buf[self.end..self.end + BLOCK]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.buf.truncate(old_len);
-                    return Err(e);
-                }
+                Err(e) => return Err(e),
             }
         };
-        self.buf.truncate(old_len + n);
+        self.end += n;
         Ok(n)
     }
 
     /// The first `take` of the `n` bytes the last `fill` read.
     pub fn last_filled(&self, n: usize, take: usize) -> &[u8] {
-        let start = self.buf.len() - n;
+        let start = self.end - n;
         &self.buf[start..start + take.min(n)]
     }
 
     /// Appends bytes that came from elsewhere (stdin chunks, tests).
     pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.truncate(self.end);
         self.buf.extend_from_slice(bytes);
+        self.end = self.buf.len();
     }
 
     /// Hands every complete line in the buffer to `f`.
     pub fn drain_lines(&mut self, mut f: impl FnMut(Line<'_>)) {
         loop {
-            let hay = &self.buf[self.scanned..];
+            let hay = &self.buf[self.scanned..self.end];
             match memchr::memchr(b'\n', hay) {
                 Some(i) => {
                     let end = self.scanned + i;
@@ -140,8 +145,8 @@ impl LineSplitter {
                     self.scanned = self.start;
                 }
                 None => {
-                    self.scanned = self.buf.len();
-                    let held = self.buf.len() - self.start;
+                    self.scanned = self.end;
+                    let held = self.end - self.start;
                     if held > self.max_line {
                         if !self.skipping {
                             // Reported once, at its head; the rest is dropped
@@ -150,7 +155,7 @@ impl LineSplitter {
                             self.skipping = true;
                         }
                         self.offset += held as u64;
-                        self.start = self.buf.len();
+                        self.start = self.end;
                         self.scanned = self.start;
                     }
                     return;
@@ -162,12 +167,12 @@ impl LineSplitter {
     /// Ends the source: an unterminated last line counts as a line.
     pub fn finish(&mut self, mut f: impl FnMut(Line<'_>)) {
         self.drain_lines(&mut f);
-        if self.start < self.buf.len() && !self.skipping {
-            self.emit(self.start, self.buf.len(), false, &mut f);
+        if self.start < self.end && !self.skipping {
+            self.emit(self.start, self.end, false, &mut f);
             self.next_number += 1;
         }
-        self.offset += (self.buf.len() - self.start) as u64;
-        self.buf.clear();
+        self.offset += (self.end - self.start) as u64;
+        self.end = 0;
         self.start = 0;
         self.scanned = 0;
         self.skipping = false;
@@ -176,8 +181,8 @@ impl LineSplitter {
     /// Drops a held partial line (after a truncation or rotation) and
     /// returns it, so the caller can report it rather than lose it silently.
     pub fn take_pending(&mut self) -> Vec<u8> {
-        let rest = self.buf[self.start..].to_vec();
-        self.buf.clear();
+        let rest = self.buf[self.start..self.end].to_vec();
+        self.end = 0;
         self.start = 0;
         self.scanned = 0;
         self.skipping = false;
