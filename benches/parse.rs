@@ -8,7 +8,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use wontopos_logs::engine::generate::{generate, GenerateOptions};
 use wontopos_logs::engine::line::read_lines;
-use wontopos_logs::engine::record::{parse_line, trim_line};
+use wontopos_logs::engine::record::{count_line, parse_line, read_line, trim_line, Counted, Read};
 use wontopos_logs::engine::scan::{classify, feed};
 use wontopos_logs::engine::stats::Summary;
 use wontopos_logs::engine::store::Store;
@@ -48,6 +48,31 @@ fn bench(c: &mut Criterion) {
             })
             .expect("in-memory read");
             black_box(summary.totals.requests)
+        });
+    });
+    // The two readers alone: counting's, and the live view's.
+    group.bench_function("count_line", |b| {
+        b.iter(|| {
+            let mut events = 0u64;
+            read_lines(&mut data.as_slice(), |l| {
+                if let Some(l) = trim_line(l.bytes) {
+                    events += u64::from(matches!(count_line(l), Counted::Event(_)));
+                }
+            })
+            .expect("in-memory read");
+            black_box(events)
+        });
+    });
+    group.bench_function("read_line", |b| {
+        b.iter(|| {
+            let mut plain = 0u64;
+            read_lines(&mut data.as_slice(), |l| {
+                if let Some(l) = trim_line(l.bytes) {
+                    plain += u64::from(matches!(read_line(l), Read::Plain(_)));
+                }
+            })
+            .expect("in-memory read");
+            black_box(plain)
         });
     });
     // What `summary` does: counts only, strings that counting skips unread.

@@ -156,6 +156,33 @@ pub fn parse_line_for(line: &[u8], need: Need) -> Parsed<'_> {
     parse_line_reference(line, need)
 }
 
+/// A line read for a consumer that counts every event and looks closer at
+/// failures and non-request events (what [`Need::Insights`] serves).
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Read<'a> {
+    Malformed(MalformedKind),
+    /// A success: only counted, so no record is built for it.
+    Plain(CountedEvent<'a>),
+    /// One that [`CountedEvent::needs_detail`], with the fields of `Need::Insights`.
+    Detailed(Record<'a>),
+}
+
+/// Reads one trimmed, non-blank line as [`parse_line_for`] with
+/// [`Need::Insights`] would, building a record only where one is used.
+pub fn read_line(line: &[u8]) -> Read<'_> {
+    if let Some(read) = count::read_fast(line) {
+        return read;
+    }
+    match parse_line_reference(line, Need::Insights) {
+        Parsed::Malformed(kind) => Read::Malformed(kind),
+        Parsed::Event(r) if r.status.is_some_and(|s| (100..400).contains(&s)) => {
+            Read::Plain(CountedEvent { ts: r.ts, status: r.status, code: r.code })
+        }
+        Parsed::Event(r) => Read::Detailed(r),
+    }
+}
+
 /// A line the fast scanner left, read by serde_json.
 fn parse_line_reference(line: &[u8], need: Need) -> Parsed<'_> {
     // The reference path: serde_json reads the line as `str` (validated once,
@@ -269,6 +296,47 @@ struct Deferred {
     latency: Option<(usize, usize)>,
 }
 
+impl Deferred {
+    fn set(&mut self, slot: Slot, span: Option<(usize, usize)>) {
+        match slot {
+            Slot::RequestId(rank) => {
+                if let Some((s, e)) = span {
+                    if self.request_id.is_none_or(|(r, _, _)| rank <= r) {
+                        self.request_id = Some((rank, s, e));
+                    }
+                }
+            }
+            Slot::Path => self.path = span,
+            Slot::ClientIp => self.client_ip = span,
+            Slot::Upstream => self.upstream = span,
+            Slot::ApiKey => self.api_key_id = span,
+            Slot::Method => self.method = span,
+            Slot::Latency => self.latency = span,
+            _ => {}
+        }
+    }
+
+    /// Reads the located values from `line` into `r`; the request id is
+    /// offered against one `request_id` already holds (from `error`).
+    fn read_into<'a>(
+        &self,
+        line: &'a [u8],
+        request_id: &mut Option<Ranked<Cow<'a, str>>>,
+        r: &mut Record<'a>,
+    ) {
+        let read = |span: Option<(usize, usize)>| span.map(|(s, e)| String::from_utf8_lossy(&line[s..e]));
+        if let Some((rank, s, e)) = self.request_id {
+            offer(request_id, rank, Some(String::from_utf8_lossy(&line[s..e])));
+        }
+        r.path = read(self.path);
+        r.client_ip = read(self.client_ip);
+        r.upstream = read(self.upstream);
+        r.api_key_id = read(self.api_key_id);
+        r.method = read(self.method);
+        r.latency_ms = self.latency.and_then(|(s, e)| fast::number_of(&line[s..e]));
+    }
+}
+
 impl<'a> Fields<'a> {
     fn for_need(need: Need) -> Self {
         Fields { counts_only: need != Need::All, defer: need == Need::Insights, ..Fields::default() }
@@ -285,42 +353,19 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn defer(&mut self, slot: Slot, span: Option<(usize, usize)>) {
-        let d = &mut self.deferred;
-        match slot {
-            Slot::RequestId(rank) => {
-                if let Some((s, e)) = span {
-                    if d.request_id.is_none_or(|(r, _, _)| rank <= r) {
-                        d.request_id = Some((rank, s, e));
-                    }
-                }
-            }
-            Slot::Path => d.path = span,
-            Slot::ClientIp => d.client_ip = span,
-            Slot::Upstream => d.upstream = span,
-            Slot::ApiKey => d.api_key_id = span,
-            Slot::Method => d.method = span,
-            Slot::Latency => d.latency = span,
-            _ => {}
-        }
-    }
-
     /// Like `take_record`, reading deferred strings from `line` when the
     /// record is one whose details are used: a failure or a non-request event.
     fn take_record_from(&mut self, line: &'a [u8]) -> Record<'a> {
         let needs_detail = self.status.as_ref().is_none_or(|r| !(100..400).contains(&r.value));
         if self.defer && needs_detail {
-            let d = self.deferred;
-            let read = |span: Option<(usize, usize)>| span.map(|(s, e)| String::from_utf8_lossy(&line[s..e]));
-            if let Some((rank, s, e)) = d.request_id {
-                offer(&mut self.request_id, rank, Some(String::from_utf8_lossy(&line[s..e])));
-            }
-            self.path = read(d.path);
-            self.client_ip = read(d.client_ip);
-            self.upstream = read(d.upstream);
-            self.api_key_id = read(d.api_key_id);
-            self.method = read(d.method);
-            self.latency_ms = d.latency.and_then(|(s, e)| fast::number_of(&line[s..e]));
+            let mut located = Record::default();
+            self.deferred.read_into(line, &mut self.request_id, &mut located);
+            self.path = located.path;
+            self.client_ip = located.client_ip;
+            self.upstream = located.upstream;
+            self.api_key_id = located.api_key_id;
+            self.method = located.method;
+            self.latency_ms = located.latency_ms;
         }
         self.take_record()
     }
@@ -504,7 +549,7 @@ impl<'a> fast::Target<'a> for Fields<'a> {
         self.defer
     }
     fn defer(&mut self, slot: Slot, span: Option<(usize, usize)>) {
-        Fields::defer(self, slot, span);
+        self.deferred.set(slot, span);
     }
 }
 

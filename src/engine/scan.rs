@@ -160,14 +160,20 @@ impl Sink for super::stats::Summary {
         super::stats::Summary::need(self)
     }
     fn raw_line(&mut self, line: &Line<'_>) {
-        if !self.counts_only() {
+        if self.filter.is_some() {
             if let Some(parsed) = classify_for(line, self.need()) {
                 self.line(line, &parsed);
             }
         } else if line.oversized {
             self.add_counted(&record::Counted::Malformed(MalformedKind::Oversized));
         } else if let Some(l) = record::trim_line(line.bytes) {
-            self.add_counted(&record::count_line(l));
+            match record::count_line(l) {
+                // The rankings read more of these: read again, in full.
+                record::Counted::Event(e) if self.insights.is_some() && e.needs_detail() => {
+                    self.add(&record::parse_line_for(l, self.need()));
+                }
+                counted => self.add_counted(&counted),
+            }
         }
     }
 }

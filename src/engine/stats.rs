@@ -3,13 +3,11 @@
 //! and merged; merging is order-independent, so any split of the input into
 //! threads gives the same answer.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use super::catalog::{self, Category};
 use super::insights::{Insights, RetryOffender, TopReport};
-use super::record::{Counted, Parsed};
+use super::record::{Counted, CountedEvent, Parsed};
 use super::spikes::{self, Spike};
 use super::time::{format_utc, format_utc_secs, Nanos};
 
@@ -90,7 +88,7 @@ impl GroupStats {
 /// so counting a failure allocates only the first time its code is seen.
 #[derive(Debug, Clone, Default)]
 pub struct Groups {
-    by_code: HashMap<Box<str>, Vec<(u16, GroupStats)>>,
+    by_code: foldhash::HashMap<Box<str>, Vec<(u16, GroupStats)>>,
     no_code: Vec<(u16, GroupStats)>,
 }
 
@@ -177,14 +175,14 @@ impl Group {
 #[derive(Debug, Clone)]
 pub struct Buckets {
     secs: i64,
-    counts: HashMap<i64, BucketCounts>,
+    counts: foldhash::HashMap<i64, BucketCounts>,
     /// Logs come mostly in time order: the last bucket is the likely next.
     last: Option<(i64, BucketCounts)>,
 }
 
 impl Buckets {
     pub fn new(secs: i64) -> Self {
-        Buckets { secs: secs.max(1), counts: HashMap::new(), last: None }
+        Buckets { secs: secs.max(1), counts: foldhash::HashMap::default(), last: None }
     }
     pub fn secs(&self) -> i64 {
         self.secs
@@ -325,15 +323,20 @@ impl Summary {
 
     /// Counts one non-blank line read by [`record::count_line`]: the same
     /// counts as [`Summary::add`] for a summary without rankings.
+    /// The rankings read nothing from these, so they count the same with
+    /// or without them: a malformed line, or an event that does not
+    /// [`CountedEvent::needs_detail`].
     pub fn add_counted(&mut self, counted: &Counted<'_>) {
-        debug_assert!(self.insights.is_none());
         match counted {
             Counted::Malformed(_) => self.add_malformed(),
-            Counted::Event(e) => {
-                if self.window.contains(e.ts) {
-                    self.add_event(e.ts, e.status, e.code.as_deref());
-                }
-            }
+            Counted::Event(e) => self.add_counted_event(e),
+        }
+    }
+
+    pub fn add_counted_event(&mut self, e: &CountedEvent<'_>) {
+        debug_assert!(self.insights.is_none() || !e.needs_detail());
+        if self.window.contains(e.ts) {
+            self.add_event(e.ts, e.status, e.code.as_deref());
         }
     }
 

@@ -5,7 +5,9 @@
 use std::borrow::Cow;
 
 use super::fast::{self, Target};
-use super::{offer, ErrorValue, MalformedKind, Need, Parsed, Ranked, Scalar, Slot, TsValue};
+use super::{
+    offer, Deferred, ErrorValue, MalformedKind, Need, Parsed, Ranked, Read, Record, Scalar, Slot, TsValue,
+};
 use crate::engine::time::Nanos;
 
 /// What a non-blank line counts as.
@@ -21,6 +23,15 @@ pub struct CountedEvent<'a> {
     pub ts: Option<Nanos>,
     pub status: Option<u16>,
     pub code: Option<Cow<'a, str>>,
+}
+
+impl CountedEvent<'_> {
+    /// A failure or an event that is no request: the lines whose other
+    /// fields (key, route, request id, upstream) the rankings and the live
+    /// view read. The rest, nine lines in ten, need only counting.
+    pub fn needs_detail(&self) -> bool {
+        self.status.is_none_or(|s| !(100..400).contains(&s))
+    }
 }
 
 #[derive(Default)]
@@ -76,4 +87,67 @@ pub fn count_line(line: &[u8]) -> Counted<'_> {
         Parsed::Event(r) => Counted::Event(CountedEvent { ts: r.ts, status: r.status, code: r.code }),
         Parsed::Malformed(kind) => Counted::Malformed(kind),
     }
+}
+
+/// What the live view and the rankings read: the counted fields, plus,
+/// located but not read until a line turns out to need them, the key,
+/// route, client, upstream and request id.
+#[derive(Default)]
+struct DetailFields<'a> {
+    counts: CountFields<'a>,
+    /// From `error.request_id`, ranked against the top-level names.
+    request_id: Option<Ranked<Cow<'a, str>>>,
+    retry_after: Option<u64>,
+    deferred: Deferred,
+}
+
+impl<'a> Target<'a> for DetailFields<'a> {
+    #[inline]
+    fn slot(&self, key: &[u8]) -> Slot {
+        match Slot::of(key) {
+            Slot::Message(_) => Slot::Other,
+            slot => slot,
+        }
+    }
+    #[inline]
+    fn apply(&mut self, slot: Slot, v: Scalar<'a>) {
+        match slot {
+            Slot::RetryAfter => self.retry_after = v.seconds(),
+            slot => self.counts.apply(slot, v),
+        }
+    }
+    fn apply_error(&mut self, e: ErrorValue<'a>) {
+        if let ErrorValue::Object { code, request_id, .. } = e {
+            offer(&mut self.counts.code, 0, code);
+            offer(&mut self.request_id, 3, request_id);
+        }
+    }
+    fn apply_ts_text(&mut self, rank: u8, text: &'a [u8]) {
+        self.counts.apply_ts_text(rank, text);
+    }
+    fn defers(&self) -> bool {
+        true
+    }
+    fn defer(&mut self, slot: Slot, span: Option<(usize, usize)>) {
+        self.deferred.set(slot, span);
+    }
+}
+
+/// [`super::read_line`]'s fast path: `None` leaves the line to serde_json.
+pub(super) fn read_fast(line: &[u8]) -> Option<Read<'_>> {
+    let mut f = DetailFields::default();
+    fast::parse_object(line, &mut f)?;
+    let event = CountedEvent {
+        ts: f.counts.ts.and_then(|r| r.value.nanos()),
+        status: f.counts.status.map(|r| r.value),
+        code: f.counts.code.map(|r| r.value),
+    };
+    if !event.needs_detail() {
+        return Some(Read::Plain(event));
+    }
+    let mut r = Record { ts: event.ts, status: event.status, code: event.code, ..Record::default() };
+    f.deferred.read_into(line, &mut f.request_id, &mut r);
+    r.request_id = f.request_id.map(|r| r.value);
+    r.retry_after = f.retry_after;
+    Some(Read::Detailed(r))
 }

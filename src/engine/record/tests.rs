@@ -263,6 +263,9 @@ fn json_line() -> impl proptest::strategy::Strategy<Value = String> {
     let member = prop_oneof![
         4 => (key, value).prop_map(|(k, v)| format!("\"{k}\":{v}")),
         1 => error.prop_map(|e| format!("\"error\": {e}")),
+        // Failures with what they carry, so the detail readers are exercised.
+        1 => (400u16..600).prop_map(|s| format!("\"status\":{s}")),
+        1 => (0u64..100_000).prop_map(|n| format!("\"retry_after\":{n}")),
     ];
     (
         proptest::collection::vec(member, 0..7),
@@ -298,6 +301,25 @@ proptest::proptest! {
         };
         let by_record = parse_text(&line, Need::All).map(|r| (r.ts, r.status, r.code.map(|c| c.into_owned())));
         proptest::prop_assert_eq!(by_count_line, by_record, "{}", line);
+        // The live view's reader: a record (less the message) where one is
+        // needed, the counted fields otherwise.
+        let reference = parse_text(&line, Need::Insights).map(|r| Record { message: None, ..r.into_owned() });
+        let by_read_line = match read_line(line.as_bytes()) {
+            Read::Malformed(kind) => Err(kind),
+            Read::Plain(e) => {
+                proptest::prop_assert!(!e.needs_detail());
+                Ok(Record { ts: e.ts, status: e.status, code: e.code.map(|c| Cow::Owned(c.into_owned())), ..Record::default() })
+            }
+            Read::Detailed(r) => Ok(Record { message: None, ..r.into_owned() }),
+        };
+        let plain_view = |r: Record<'static>| {
+            if r.status.is_some_and(|s| (100..400).contains(&s)) {
+                Record { ts: r.ts, status: r.status, code: r.code, ..Record::default() }
+            } else {
+                r
+            }
+        };
+        proptest::prop_assert_eq!(by_read_line.map(plain_view), reference.map(plain_view), "{}", line);
         // Failures and non-request events carry their details for the rankings.
         if let (Some(a), Some(i)) = (&all, &insights) {
             if a.is_failure() || !a.is_request() {
@@ -403,4 +425,18 @@ fn every_field_name_passes_the_key_prefilter() {
     for other in ["", "t", "tss", "Status", "times", "error_codes", "@time"] {
         assert_eq!(Slot::of(other.as_bytes()), Slot::Other, "{other}");
     }
+}
+
+#[test]
+fn read_line_keeps_what_failures_carry() {
+    let line = br#"{"ts":"2026-11-24T12:00:00Z","request_id":"req_1","method":"GET","path":"/v1/x","status":429,"latency_ms":1.5,"api_key_id":"key_1","client_ip":"10.0.0.1","retry_after":30,"error":{"code":"rate_limited","message":"slow down","request_id":"req_1"}}"#;
+    let Read::Detailed(r) = read_line(line) else { panic!("a failure is read in detail") };
+    assert_eq!(r.retry_after, Some(30));
+    assert_eq!(r.request_id.as_deref(), Some("req_1"));
+    assert_eq!(r.code.as_deref(), Some("rate_limited"));
+    assert_eq!((r.method.as_deref(), r.path.as_deref()), (Some("GET"), Some("/v1/x")));
+    assert_eq!((r.api_key_id.as_deref(), r.client_ip.as_deref()), (Some("key_1"), Some("10.0.0.1")));
+    assert_eq!(r.latency_ms, Some(1.5));
+    let success = br#"{"ts":"2026-11-24T12:00:00Z","status":200,"path":"/v1/x"}"#;
+    assert!(matches!(read_line(success), Read::Plain(e) if e.status == Some(200) && e.ts.is_some()));
 }
