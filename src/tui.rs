@@ -353,7 +353,7 @@ fn write_report(opts: &TailOptions, store: &Store, session: &Session) -> io::Res
         marks: &session.marks,
     };
     let failure_of = |id: &str| {
-        store.failures.iter().rev().find(|f| f.request_id.as_deref() == Some(id)).map(|f| {
+        store.failures.iter().rev().find(|f| store.request_id(f) == Some(id)).map(|f| {
             let code =
                 store.counts.groups.get(f.group as usize).and_then(|g| g.code.as_deref()).map(str::to_owned);
             (code, f.status)

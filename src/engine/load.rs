@@ -149,7 +149,7 @@ mod tests {
         assert_eq!(parallel.counts.series, serial.counts.series);
         assert_eq!(parallel.failures.len(), serial.failures.len());
         for (a, b) in parallel.failures.iter().zip(&serial.failures) {
-            assert_eq!((a.line, a.offset, &a.request_id), (b.line, b.offset, &b.request_id));
+            assert_eq!((a.line, a.offset, parallel.request_id(a)), (b.line, b.offset, serial.request_id(b)));
             assert_eq!(parallel.keys.name(a.key), serial.keys.name(b.key));
             assert_eq!(parallel.routes.name(a.route), serial.routes.name(b.route));
             let (ga, gb) =

@@ -191,6 +191,14 @@ impl Buckets {
         ts.div_euclid(1_000_000_000).div_euclid(self.secs) * self.secs
     }
     pub fn add(&mut self, ts: Nanos, status: u16) {
+        // Inside the last bucket: no division (two per line showed up).
+        if let Some((s, c)) = &mut self.last {
+            let from = s.saturating_mul(1_000_000_000);
+            if ts >= from && ts - from < self.secs.saturating_mul(1_000_000_000) {
+                c.add(status);
+                return;
+            }
+        }
         let start = self.start_of(ts);
         match &mut self.last {
             Some((s, c)) if *s == start => c.add(status),

@@ -28,8 +28,16 @@ pub struct FailureRec {
     pub offset: u64,
     pub latency_ms: Option<f32>,
     pub retry_after: Option<u32>,
-    pub request_id: Option<Box<str>>,
+    /// Where its request id is in the store's [`Store::request_ids`]:
+    /// one allocation for all of them, not one per failure.
+    pub request_id: Option<IdSpan>,
     pub client_ip: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdSpan {
+    pub start: u64,
+    pub len: u32,
 }
 
 /// Reads up to `max` bytes of the line at `offset` of `path`, for display.
@@ -110,13 +118,33 @@ pub struct Counts {
     pub latest: Option<Nanos>,
     pub failures_len: usize,
     pub malformed_len: usize,
+    /// The slot the last request fell in, and where it starts (nanoseconds).
+    last_slot: Option<(Nanos, i64)>,
+}
+
+impl Store {
+    /// The request id of a failure of this store.
+    pub fn request_id(&self, f: &FailureRec) -> Option<&str> {
+        let id = f.request_id?;
+        let start = usize::try_from(id.start).ok()?;
+        self.request_ids.get(start..start + id.len as usize)
+    }
 }
 
 impl Counts {
     fn add_to_series(&mut self, ts: Nanos, status: u16) {
         self.earliest = Some(self.earliest.map_or(ts, |e| e.min(ts)));
         self.latest = Some(self.latest.map_or(ts, |l| l.max(ts)));
-        self.series.entry(slot_of(ts)).or_default().add(status);
+        // Lines come mostly in time order: the last slot saves the divisions.
+        let slot = match self.last_slot {
+            Some((from, slot)) if ts >= from && ts - from < SLOT_SECS * 1_000_000_000 => slot,
+            _ => {
+                let slot = slot_of(ts);
+                self.last_slot = Some((slot.saturating_mul(1_000_000_000), slot));
+                slot
+            }
+        };
+        self.series.entry(slot).or_default().add(status);
     }
 }
 
@@ -139,6 +167,8 @@ pub struct Store {
     pub counts: Counts,
     pub sources: Vec<SourceState>,
     pub failures: Vec<FailureRec>,
+    /// The failures' request ids, end to end (see [`FailureRec::request_id`]).
+    pub request_ids: String,
     /// Indices into `failures`, per group, in arrival order.
     pub by_group: Vec<Vec<u32>>,
     pub malformed: Vec<MalformedRec>,
@@ -174,9 +204,11 @@ impl Store {
                 latest: None,
                 failures_len: 0,
                 malformed_len: 0,
+                last_slot: None,
             },
             sources,
             failures: Vec::new(),
+            request_ids: String::new(),
             by_group: Vec::new(),
             malformed: Vec::new(),
             keys: Interner::default(),
@@ -332,7 +364,11 @@ impl Store {
             offset: line.offset,
             latency_ms: r.latency_ms.map(|l| l as f32),
             retry_after: r.retry_after.map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
-            request_id: r.request_id.as_deref().map(Box::from),
+            request_id: r.request_id.as_deref().map(|id| {
+                let start = self.request_ids.len() as u64;
+                self.request_ids.push_str(id);
+                IdSpan { start, len: u32::try_from(id.len()).unwrap_or(0) }
+            }),
             client_ip: self.ips.intern(r.client_ip.as_deref()),
         });
         self.by_group[group as usize].push(u32::try_from(index).unwrap_or(u32::MAX));
@@ -382,7 +418,7 @@ impl Store {
             *routes.entry(f.route).or_default() += 1;
             *ips.entry(f.client_ip).or_default() += 1;
             if f.status >= 500 {
-                if let Some(up) = f.request_id.as_deref().and_then(|id| self.insights.upstream_for(id)) {
+                if let Some(up) = self.request_id(f).and_then(|id| self.insights.upstream_for(id)) {
                     *ups.entry(up).or_default() += 1;
                 }
             }
@@ -457,6 +493,8 @@ impl Store {
             c.latest = Some(c.latest.map_or(t, |l| l.max(t)));
         }
         let base = self.failures.len();
+        let ids_base = self.request_ids.len() as u64;
+        self.request_ids.push_str(&part.request_ids);
         let group_map: Vec<u32> = part
             .counts
             .groups
@@ -501,6 +539,9 @@ impl Store {
             f.client_ip = remap(&ips, f.client_ip);
             f.source = source16;
             f.line += lines_before;
+            if let Some(id) = f.request_id.as_mut() {
+                id.start += ids_base;
+            }
             self.by_group[f.group as usize].push(u32::try_from(self.failures.len()).unwrap_or(u32::MAX));
             self.failures.push(f);
         }

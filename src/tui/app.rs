@@ -278,7 +278,7 @@ impl App {
                     Screen::Detail => self.detail.as_ref().map(|d| d.request_id.clone()),
                     _ if self.focus == Focus::Requests => self
                         .selected_request(store)
-                        .and_then(|i| store.failures[i as usize].request_id.as_deref().map(str::to_owned)),
+                        .and_then(|i| store.request_id(&store.failures[i as usize]).map(str::to_owned)),
                     _ => None,
                 };
                 match id {
@@ -291,7 +291,7 @@ impl App {
                     Screen::Detail => self.detail.as_ref().map(|d| d.request_id.clone()),
                     _ => self
                         .selected_request(store)
-                        .and_then(|i| store.failures[i as usize].request_id.as_deref().map(str::to_owned)),
+                        .and_then(|i| store.request_id(&store.failures[i as usize]).map(str::to_owned)),
                 };
                 if let Some(id) = id {
                     return Action::Copy(id);
@@ -362,7 +362,7 @@ impl App {
             Screen::Detail => self.detail.as_ref().map(|d| d.request_id.clone()),
             _ if self.focus == Focus::Requests => self
                 .selected_request(store)
-                .and_then(|i| store.failures[i as usize].request_id.as_deref().map(str::to_owned)),
+                .and_then(|i| store.request_id(&store.failures[i as usize]).map(str::to_owned)),
             _ => None,
         }
     }
@@ -407,7 +407,7 @@ impl App {
                 Action::None
             }
             (Screen::Dashboard, Focus::Requests) => {
-                match self.selected_request(store).and_then(|i| store.failures[i as usize].request_id.clone())
+                match self.selected_request(store).and_then(|i| store.request_id(&store.failures[i as usize]))
                 {
                     Some(id) => self.open_request(id.into()),
                     None => {

@@ -354,7 +354,7 @@ fn render_requests(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
             let r = &store.failures[fi as usize];
             let mut cells = vec![
                 r.ts.map_or_else(|| "--:--:--".into(), |t| clock(t + app.utc_offset * 1_000_000_000)),
-                r.request_id.as_deref().map_or_else(
+                store.request_id(r).map_or_else(
                     || "-".into(),
                     |s| {
                         if app.marks.iter().any(|m| m == s) {
