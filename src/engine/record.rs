@@ -296,7 +296,17 @@ struct Deferred {
     latency: Option<(usize, usize)>,
 }
 
+/// `String::from_utf8_lossy`, with the common valid case checked first:
+/// the lossy decoder's own scan cost more on these short strings.
+fn lossy(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
+}
+
 impl Deferred {
+    #[inline]
     fn set(&mut self, slot: Slot, span: Option<(usize, usize)>) {
         match slot {
             Slot::RequestId(rank) => {
@@ -324,9 +334,9 @@ impl Deferred {
         request_id: &mut Option<Ranked<Cow<'a, str>>>,
         r: &mut Record<'a>,
     ) {
-        let read = |span: Option<(usize, usize)>| span.map(|(s, e)| String::from_utf8_lossy(&line[s..e]));
+        let read = |span: Option<(usize, usize)>| span.map(|(s, e)| lossy(&line[s..e]));
         if let Some((rank, s, e)) = self.request_id {
-            offer(request_id, rank, Some(String::from_utf8_lossy(&line[s..e])));
+            offer(request_id, rank, Some(lossy(&line[s..e])));
         }
         r.path = read(self.path);
         r.client_ip = read(self.client_ip);
@@ -545,9 +555,11 @@ impl<'a> fast::Target<'a> for Fields<'a> {
     fn apply_ts_text(&mut self, rank: u8, text: &'a [u8]) {
         offer(&mut self.ts, rank, Some(TsValue::Raw(text)));
     }
+    #[inline]
     fn defers(&self) -> bool {
         self.defer
     }
+    #[inline]
     fn defer(&mut self, slot: Slot, span: Option<(usize, usize)>) {
         self.deferred.set(slot, span);
     }

@@ -111,18 +111,25 @@ impl Interner {
 pub struct Counts {
     pub summary: Summary,
     pub groups: Vec<GroupInfo>,
-    /// Requests, failures, 429 and 5xx per slot. Hashed, not ordered: it is
-    /// touched for every request and read only a few times a second.
-    pub series: SlotMap<BucketCounts>,
+    /// Requests, failures, 429 and 5xx per slot, but for the slot being
+    /// filled (`current`): read them together with [`Counts::series`].
+    /// Hashed, not ordered: read only a few times a second.
+    series: SlotMap<BucketCounts>,
     pub earliest: Option<Nanos>,
     pub latest: Option<Nanos>,
     pub failures_len: usize,
     pub malformed_len: usize,
-    /// The slot the last request fell in, and where it starts (nanoseconds).
-    last_slot: Option<(Nanos, i64)>,
+    /// The slot the last request fell in, where it starts (nanoseconds),
+    /// and its counts so far: most requests land here without a lookup.
+    current: Option<(Nanos, i64, BucketCounts)>,
 }
 
 impl Store {
+    pub fn reserve_failures(&mut self, n: usize) {
+        self.failures.reserve(n);
+        self.request_ids.reserve(n * 28);
+    }
+
     /// The request id of a failure of this store.
     pub fn request_id(&self, f: &FailureRec) -> Option<&str> {
         let id = f.request_id?;
@@ -135,16 +142,27 @@ impl Counts {
     fn add_to_series(&mut self, ts: Nanos, status: u16) {
         self.earliest = Some(self.earliest.map_or(ts, |e| e.min(ts)));
         self.latest = Some(self.latest.map_or(ts, |l| l.max(ts)));
-        // Lines come mostly in time order: the last slot saves the divisions.
-        let slot = match self.last_slot {
-            Some((from, slot)) if ts >= from && ts - from < SLOT_SECS * 1_000_000_000 => slot,
-            _ => {
-                let slot = slot_of(ts);
-                self.last_slot = Some((slot.saturating_mul(1_000_000_000), slot));
-                slot
+        // Lines come mostly in time order: the current slot saves the
+        // divisions and the lookup.
+        if let Some((from, _, counts)) = &mut self.current {
+            if ts >= *from && ts - *from < SLOT_SECS * 1_000_000_000 {
+                counts.add(status);
+                return;
             }
-        };
-        self.series.entry(slot).or_default().add(status);
+        }
+        if let Some((_, slot, counts)) = self.current.take() {
+            self.series.entry(slot).or_default().merge(&counts);
+        }
+        let slot = slot_of(ts);
+        let mut counts = BucketCounts::default();
+        counts.add(status);
+        self.current = Some((slot.saturating_mul(1_000_000_000), slot, counts));
+    }
+
+    /// Counts per slot. A slot may come twice (once from the map, once as
+    /// the slot being filled): sum what it yields.
+    pub fn series(&self) -> impl Iterator<Item = (&i64, &BucketCounts)> {
+        self.series.iter().chain(self.current.as_ref().map(|(_, slot, c)| (slot, c)))
     }
 }
 
@@ -204,7 +222,7 @@ impl Store {
                 latest: None,
                 failures_len: 0,
                 malformed_len: 0,
-                last_slot: None,
+                current: None,
             },
             sources,
             failures: Vec::new(),
@@ -485,7 +503,7 @@ impl Store {
         let source16 = u16::try_from(source).unwrap_or(u16::MAX);
         let c = &mut self.counts;
         c.summary.merge(&part.counts.summary);
-        for (slot, b) in &part.counts.series {
+        for (slot, b) in part.counts.series() {
             c.series.entry(*slot).or_default().merge(b);
         }
         for t in [part.counts.earliest, part.counts.latest].into_iter().flatten() {
@@ -578,8 +596,8 @@ pub fn write_route(method: Option<&str>, path: &str, scratch: &mut String, out: 
 /// Writes `path` with its query dropped and id-like segments as `{id}`.
 pub fn normalize_path(path: &str, out: &mut String) {
     out.clear();
-    let path = path.split(['?', '#']).next().unwrap_or(path);
-    for (i, seg) in path.split('/').enumerate() {
+    let end = path.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(path.len());
+    for (i, seg) in path[..end].split('/').enumerate() {
         if i > 0 {
             out.push('/');
         }
@@ -673,7 +691,7 @@ mod tests {
         assert_eq!(total, summary.totals.failures);
         assert_eq!(store.failures.len() as u64, summary.totals.failures);
         assert_eq!(store.malformed.len() as u64, summary.totals.malformed);
-        let rl: u64 = store.counts.series.values().map(|b| b.rate_limited).sum();
+        let rl: u64 = store.counts.series().map(|(_, b)| b.rate_limited).sum();
         assert_eq!(rl, summary.totals.rate_limited);
     }
 

@@ -63,6 +63,7 @@ impl<'a> Target<'a> for CountFields<'a> {
             offer(&mut self.code, 0, code);
         }
     }
+    #[inline]
     fn apply_ts_text(&mut self, rank: u8, text: &'a [u8]) {
         offer(&mut self.ts, rank, Some(TsValue::Raw(text)));
     }
@@ -122,12 +123,15 @@ impl<'a> Target<'a> for DetailFields<'a> {
             offer(&mut self.request_id, 3, request_id);
         }
     }
+    #[inline]
     fn apply_ts_text(&mut self, rank: u8, text: &'a [u8]) {
         self.counts.apply_ts_text(rank, text);
     }
+    #[inline]
     fn defers(&self) -> bool {
         true
     }
+    #[inline]
     fn defer(&mut self, slot: Slot, span: Option<(usize, usize)>) {
         self.deferred.set(slot, span);
     }

@@ -48,8 +48,7 @@ fn pane(title: Line<'static>, focused: bool) -> Block<'static> {
 fn current_rate(c: &Counts) -> f64 {
     let Some(latest) = c.latest else { return 0.0 };
     let end = latest / 1_000_000_000;
-    let n: u64 =
-        c.series.iter().filter(|(t, _)| (end - 59..=end).contains(*t)).map(|(_, b)| b.requests).sum();
+    let n: u64 = c.series().filter(|(t, _)| (end - 59..=end).contains(*t)).map(|(_, b)| b.requests).sum();
     #[allow(clippy::cast_precision_loss)]
     let rate = n as f64 / 60.0;
     rate
@@ -243,7 +242,7 @@ fn render_chart(frame: &mut Frame, area: Rect, app: &App, store: &Store, spike: 
         );
         return;
     };
-    let points = rebucket(&c.series, from, to, bucket, |a: &mut BucketCounts, v| a.merge(v));
+    let points = rebucket(c.series(), from, to, bucket, |a: &mut BucketCounts, v| a.merge(v));
     let to_xy = |f: fn(&BucketCounts) -> u64| -> Vec<(f64, f64)> {
         #[allow(clippy::cast_precision_loss)]
         points.iter().map(|(t, b)| ((t - from) as f64, f(b) as f64)).collect()
