@@ -209,12 +209,15 @@ impl Sink for super::stats::Summary {
         } else if line.oversized {
             self.add_counted(&record::Counted::Malformed(MalformedKind::Oversized));
         } else if let Some(l) = record::trim_line(line.bytes) {
-            match record::count_line(l) {
-                // The rankings read more of these: read again, in full.
-                record::Counted::Event(e) if self.insights.is_some() && e.needs_detail() => {
-                    self.add(&record::parse_line_for(l, self.need()));
-                }
-                counted => self.add_counted(&counted),
+            if self.insights.is_none() {
+                self.add_counted(&record::count_line(l));
+                return;
+            }
+            // The rankings read more of failures and other events.
+            match record::read_line(l) {
+                record::Read::Plain(e) => self.add_counted_event(&e),
+                record::Read::Detailed(r) => self.add(&Parsed::Event(r)),
+                record::Read::Malformed(kind) => self.add_counted(&record::Counted::Malformed(kind)),
             }
         }
     }
