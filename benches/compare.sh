@@ -16,11 +16,24 @@ for tool in hyperfine rg /usr/bin/time tmux; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install hyperfine ripgrep time tmux" >&2; exit 2; }
 done
 cargo build --release --quiet
-[ -f "$log" ] || "$bin" generate "$log" --requests "$requests" --seed "$seed" --rate 1000
+tally=${log%.log}.tally.json
+[ -f "$log" ] && [ -f "$tally" ] || "$bin" generate "$log" --requests "$requests" --seed "$seed" --rate 1000 --tally "$tally"
 bytes=$(stat -c %s "$log")
 cat "$log" > /dev/null # warm the page cache
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "log: $log, $((bytes / 1000000)) MB"
+
+# Exact: every count and group against what the generator wrote.
+"$bin" summary --json "$log" | python3 -c '
+import json, sys
+got, want = json.load(sys.stdin), json.load(open(sys.argv[1]))
+keys = ["lines", "malformed", "events", "requests", "failures", "rate_limited", "server_errors", "untimed_requests"]
+pick = lambda r: ({k: r[k] for k in keys}, sorted((g["code"] or "", g["status"], g["count"]) for g in r["groups"]))
+if pick(got) != pick(want):
+    sys.exit("summary --json differs from the generator tally")
+print("summary --json: exact ({:,} requests, {:,} failures, {} groups match the tally)".format(
+    got["requests"], got["failures"], len(got["groups"])))
+' "$tally"
 
 json=$(mktemp)
 hyperfine --warmup 1 --runs 5 -N --export-json "$json" \
