@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::fast::{self, Target};
+use super::fast::{self, ErrorText, Target};
 use super::{
     offer, Deferred, ErrorValue, MalformedKind, Need, Parsed, Ranked, Read, Record, Scalar, Slot, TsValue,
 };
@@ -67,8 +67,8 @@ impl<'a> Target<'a> for CountFields<'a> {
     fn apply_ts_text(&mut self, rank: u8, text: &'a [u8]) {
         offer(&mut self.ts, rank, Some(TsValue::Raw(text)));
     }
-    fn reads_error_text(&self) -> bool {
-        false
+    fn reads_error_text(&self) -> ErrorText {
+        ErrorText { message: false, request_id: false }
     }
 }
 
@@ -130,6 +130,9 @@ impl<'a> Target<'a> for DetailFields<'a> {
     #[inline]
     fn defers(&self) -> bool {
         true
+    }
+    fn reads_error_text(&self) -> ErrorText {
+        ErrorText { message: false, request_id: true }
     }
     #[inline]
     fn defer(&mut self, slot: Slot, span: Option<(usize, usize)>) {

@@ -77,10 +77,17 @@ pub(super) trait Target<'a> {
         false
     }
     fn defer(&mut self, _slot: Slot, _span: Option<(usize, usize)>) {}
-    /// Whether the `message` and `request_id` inside `error` are read.
-    fn reads_error_text(&self) -> bool {
-        true
+    /// Which of `error.message` and `error.request_id` are read; what is
+    /// not read is only checked.
+    fn reads_error_text(&self) -> ErrorText {
+        ErrorText { message: true, request_id: true }
     }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ErrorText {
+    pub message: bool,
+    pub request_id: bool,
 }
 
 pub(super) fn parse_object<'a, T: Target<'a>>(line: &'a [u8], f: &mut T) -> Option<()> {
@@ -324,7 +331,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn error_value(&mut self, read_text: bool) -> Option<ErrorValue<'a>> {
+    fn error_value(&mut self, read: ErrorText) -> Option<ErrorValue<'a>> {
         match self.peek()? {
             b'"' => self.string().map(|s| ErrorValue::Text(Cow::Borrowed(s))),
             b'{' => {
@@ -341,8 +348,8 @@ impl<'a> Scanner<'a> {
                         self.ws();
                         let slot = match key {
                             b"code" => &mut code,
-                            b"message" if read_text => &mut message,
-                            b"request_id" if read_text => &mut request_id,
+                            b"message" if read.message => &mut message,
+                            b"request_id" if read.request_id => &mut request_id,
                             _ => {
                                 self.skip_value(2)?;
                                 self.ws();
