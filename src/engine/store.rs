@@ -4,7 +4,7 @@
 //! line (offsets, times, group ids; never the lines themselves, which are
 //! re-read from their file when shown).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::line::Line;
 use super::record::{self, CountedEvent, MalformedKind, Need, Parsed, Record};
@@ -421,66 +421,6 @@ impl Store {
     }
 }
 
-impl Store {
-    /// The top keys, routes, client IPs (and, for 5xx, upstreams) of the
-    /// given failures, counted from their records.
-    pub fn top_of(&self, failures: impl Iterator<Item = u32>, n: usize) -> super::insights::TopReport {
-        use super::insights::Ranked;
-        let mut keys: HashMap<u32, u64> = HashMap::new();
-        let mut routes: HashMap<u32, u64> = HashMap::new();
-        let mut ips: HashMap<u32, u64> = HashMap::new();
-        let mut ups: HashMap<&str, u64> = HashMap::new();
-        for i in failures {
-            let Some(f) = self.failures.get(i as usize) else { continue };
-            *keys.entry(f.key).or_default() += 1;
-            *routes.entry(f.route).or_default() += 1;
-            *ips.entry(f.client_ip).or_default() += 1;
-            if f.status >= 500 {
-                if let Some(up) = self.request_id(f).and_then(|id| self.insights.upstream_for(id)) {
-                    *ups.entry(up).or_default() += 1;
-                }
-            }
-        }
-        let rank = |m: HashMap<u32, u64>, names: &Interner, strip_method: bool| -> Vec<Ranked> {
-            let mut merged: HashMap<&str, u64> = HashMap::new();
-            for (id, count) in m {
-                let Some(name) = names.name(id) else { continue };
-                // Routes are kept as "GET /v1/x"; rankings show the path, as `summary` does.
-                let name = if strip_method { name.split_once(' ').map_or(name, |(_, p)| p) } else { name };
-                *merged.entry(name).or_default() += count;
-            }
-            let mut v: Vec<Ranked> =
-                merged.into_iter().map(|(value, count)| Ranked { value: value.to_owned(), count }).collect();
-            v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-            v.truncate(n);
-            v
-        };
-        let mut upstreams: Vec<Ranked> =
-            ups.into_iter().map(|(v, count)| Ranked { value: v.to_owned(), count }).collect();
-        upstreams.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        upstreams.truncate(n);
-        super::insights::TopReport {
-            api_keys: rank(keys, &self.keys, false),
-            paths: rank(routes, &self.routes, true),
-            client_ips: rank(ips, &self.ips, false),
-            upstreams: (!upstreams.is_empty()).then_some(upstreams),
-        }
-    }
-
-    /// Failures (of the first `limit`) whose status passes `pick`.
-    pub fn failures_where<'a>(
-        &'a self,
-        limit: usize,
-        pick: impl Fn(u16) -> bool + 'a,
-    ) -> impl Iterator<Item = u32> + 'a {
-        self.failures[..limit.min(self.failures.len())]
-            .iter()
-            .enumerate()
-            .filter(move |(_, f)| pick(f.status))
-            .filter_map(|(i, _)| u32::try_from(i).ok())
-    }
-}
-
 impl super::scan::Sink for Store {
     fn line(&mut self, line: &Line<'_>, parsed: &Parsed<'_>) {
         self.add(0, line, parsed);
@@ -495,127 +435,14 @@ impl super::scan::Sink for Store {
     }
 }
 
-impl Store {
-    /// Appends `part`, the store of the lines that follow this one's in
-    /// `source` (its line numbers start at 1 and are shifted by
-    /// `lines_before`). Groups, keys and routes are matched by value.
-    pub fn append(&mut self, source: usize, part: Store, lines_before: u64) {
-        let source16 = u16::try_from(source).unwrap_or(u16::MAX);
-        let c = &mut self.counts;
-        c.summary.merge(&part.counts.summary);
-        for (slot, b) in part.counts.series() {
-            c.series.entry(*slot).or_default().merge(b);
-        }
-        for t in [part.counts.earliest, part.counts.latest].into_iter().flatten() {
-            c.earliest = Some(c.earliest.map_or(t, |e| e.min(t)));
-            c.latest = Some(c.latest.map_or(t, |l| l.max(t)));
-        }
-        let base = self.failures.len();
-        let ids_base = self.request_ids.len() as u64;
-        self.request_ids.push_str(&part.request_ids);
-        let group_map: Vec<u32> = part
-            .counts
-            .groups
-            .into_iter()
-            .map(|g| {
-                let key = (g.code.clone(), g.status);
-                if let Some(&id) = self.group_ids.get(&key) {
-                    let mine = &mut c.groups[id as usize];
-                    mine.count += g.count;
-                    for t in [g.first_seen, g.last_seen].into_iter().flatten() {
-                        mine.first_seen = Some(mine.first_seen.map_or(t, |f| f.min(t)));
-                        mine.last_seen = Some(mine.last_seen.map_or(t, |l| l.max(t)));
-                    }
-                    for (slot, n) in g.series {
-                        *mine.series.entry(slot).or_default() += n;
-                    }
-                    id
-                } else {
-                    let id = u32::try_from(c.groups.len()).unwrap_or(u32::MAX);
-                    c.groups.push(GroupInfo { first_index: base + g.first_index, ..g });
-                    self.by_group.push(Vec::new());
-                    self.group_ids.insert(key, id);
-                    id
-                }
-            })
-            .collect();
-        // Each of the part's names is looked up once, not once per failure.
-        let table = |mine: &mut Interner, theirs: &Interner| -> Vec<u32> {
-            (0..theirs.names.len()).map(|i| mine.intern(theirs.names.get(i).map(|n| &**n))).collect()
-        };
-        let (keys, routes, ips) = (
-            table(&mut self.keys, &part.keys),
-            table(&mut self.routes, &part.routes),
-            table(&mut self.ips, &part.ips),
-        );
-        let remap = |t: &[u32], id: u32| t.get(id as usize).copied().unwrap_or(Interner::NONE);
-        self.failures.reserve(part.failures.len());
-        for mut f in part.failures {
-            f.group = group_map[f.group as usize];
-            f.key = remap(&keys, f.key);
-            f.route = remap(&routes, f.route);
-            f.client_ip = remap(&ips, f.client_ip);
-            f.source = source16;
-            f.line += lines_before;
-            if let Some(id) = f.request_id.as_mut() {
-                id.start += ids_base;
-            }
-            self.by_group[f.group as usize].push(u32::try_from(self.failures.len()).unwrap_or(u32::MAX));
-            self.failures.push(f);
-        }
-        for mut m in part.malformed {
-            m.source = source16;
-            m.line += lines_before;
-            self.malformed.push(m);
-        }
-        self.notices.extend(part.notices);
-        self.insights.merge(&part.insights);
-        self.counts.failures_len = self.failures.len();
-        self.counts.malformed_len = self.malformed.len();
-        self.generation += 1;
-    }
-}
+mod append;
+mod rank;
+mod route;
+
+pub use route::{normalize_path, write_route};
 
 pub fn slot_of(ts: Nanos) -> i64 {
     ts.div_euclid(1_000_000_000).div_euclid(SLOT_SECS) * SLOT_SECS
-}
-
-/// Writes `GET /v1/orders/52750` as `GET /v1/orders/{id}` into `out`:
-/// path segments that look like identifiers are folded so routes group.
-/// `scratch` is a reused buffer, so a known route allocates nothing.
-pub fn write_route(method: Option<&str>, path: &str, scratch: &mut String, out: &mut String) {
-    normalize_path(path, scratch);
-    out.clear();
-    if let Some(m) = method {
-        out.push_str(m);
-        out.push(' ');
-    }
-    out.push_str(scratch);
-}
-
-/// Writes `path` with its query dropped and id-like segments as `{id}`.
-pub fn normalize_path(path: &str, out: &mut String) {
-    out.clear();
-    let end = path.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(path.len());
-    for (i, seg) in path[..end].split('/').enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        if looks_like_id(seg) {
-            out.push_str("{id}");
-        } else {
-            out.push_str(seg);
-        }
-    }
-}
-
-fn looks_like_id(seg: &str) -> bool {
-    let digits = seg.bytes().filter(u8::is_ascii_digit).count();
-    !seg.is_empty()
-        && (digits == seg.len()
-            || (seg.len() >= 8
-                && digits >= 2
-                && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')))
 }
 
 /// Re-buckets slot counts into buckets of `secs`, from `from` to `to`
@@ -648,60 +475,4 @@ pub fn rebucket<'v, V: 'v, T: Copy + Default>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::line::Line;
-
-    fn route_of(method: Option<&str>, path: Option<&str>) -> Option<String> {
-        let mut out = String::new();
-        write_route(method, path?, &mut String::new(), &mut out);
-        Some(out)
-    }
-
-    fn line(n: u64, s: &str) -> Line<'_> {
-        Line { number: n, offset: n * 100, bytes: s.as_bytes(), oversized: false }
-    }
-
-    #[test]
-    fn routes_fold_ids() {
-        assert_eq!(route_of(Some("GET"), Some("/v1/orders/52750")).as_deref(), Some("GET /v1/orders/{id}"));
-        assert_eq!(
-            route_of(None, Some("/v1/customers/cus_8f3k2j9d?x=1")).as_deref(),
-            Some("/v1/customers/{id}")
-        );
-        assert_eq!(route_of(Some("POST"), Some("/v1/payments")).as_deref(), Some("POST /v1/payments"));
-        assert_eq!(route_of(Some("GET"), None), None);
-    }
-
-    #[test]
-    fn store_counts_equal_summary() {
-        let text =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/app.log")).unwrap();
-        let mut store = Store::new(60, vec![]);
-        let mut summary = Summary::new(60);
-        for (i, l) in text.lines().enumerate() {
-            let l = line(i as u64 + 1, l);
-            store.add_line(0, &l);
-            if let Some(p) = crate::engine::scan::classify(&l) {
-                summary.add(&p);
-            }
-        }
-        assert_eq!(store.counts.summary.totals, summary.totals);
-        let total: u64 = store.counts.groups.iter().map(|g| g.count).sum();
-        assert_eq!(total, summary.totals.failures);
-        assert_eq!(store.failures.len() as u64, summary.totals.failures);
-        assert_eq!(store.malformed.len() as u64, summary.totals.malformed);
-        let rl: u64 = store.counts.series().map(|(_, b)| b.rate_limited).sum();
-        assert_eq!(rl, summary.totals.rate_limited);
-    }
-
-    #[test]
-    fn rebucket_sums_slots() {
-        let mut s = BTreeMap::new();
-        s.insert(0, 1u64);
-        s.insert(10, 2);
-        s.insert(60, 5);
-        let b = rebucket(&s, 0, 119, 60, |a: &mut u64, v: &u64| *a += *v);
-        assert_eq!(b, vec![(0, 3), (60, 5)]);
-    }
-}
+mod tests;

@@ -1,0 +1,51 @@
+use super::*;
+use crate::engine::line::Line;
+
+fn route_of(method: Option<&str>, path: Option<&str>) -> Option<String> {
+    let mut out = String::new();
+    write_route(method, path?, &mut String::new(), &mut out);
+    Some(out)
+}
+
+fn line(n: u64, s: &str) -> Line<'_> {
+    Line { number: n, offset: n * 100, bytes: s.as_bytes(), oversized: false }
+}
+
+#[test]
+fn routes_fold_ids() {
+    assert_eq!(route_of(Some("GET"), Some("/v1/orders/52750")).as_deref(), Some("GET /v1/orders/{id}"));
+    assert_eq!(route_of(None, Some("/v1/customers/cus_8f3k2j9d?x=1")).as_deref(), Some("/v1/customers/{id}"));
+    assert_eq!(route_of(Some("POST"), Some("/v1/payments")).as_deref(), Some("POST /v1/payments"));
+    assert_eq!(route_of(Some("GET"), None), None);
+}
+
+#[test]
+fn store_counts_equal_summary() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/app.log")).unwrap();
+    let mut store = Store::new(60, vec![]);
+    let mut summary = Summary::new(60);
+    for (i, l) in text.lines().enumerate() {
+        let l = line(i as u64 + 1, l);
+        store.add_line(0, &l);
+        if let Some(p) = crate::engine::scan::classify(&l) {
+            summary.add(&p);
+        }
+    }
+    assert_eq!(store.counts.summary.totals, summary.totals);
+    let total: u64 = store.counts.groups.iter().map(|g| g.count).sum();
+    assert_eq!(total, summary.totals.failures);
+    assert_eq!(store.failures.len() as u64, summary.totals.failures);
+    assert_eq!(store.malformed.len() as u64, summary.totals.malformed);
+    let rl: u64 = store.counts.series().map(|(_, b)| b.rate_limited).sum();
+    assert_eq!(rl, summary.totals.rate_limited);
+}
+
+#[test]
+fn rebucket_sums_slots() {
+    let mut s = BTreeMap::new();
+    s.insert(0, 1u64);
+    s.insert(10, 2);
+    s.insert(60, 5);
+    let b = rebucket(&s, 0, 119, 60, |a: &mut u64, v: &u64| *a += *v);
+    assert_eq!(b, vec![(0, 3), (60, 5)]);
+}
