@@ -147,6 +147,13 @@ fn nesting_follows_serde_json_limit() {
         let agree = serde_json::from_str::<serde_json::Value>(&nested(depth)).is_ok();
         assert_eq!(agree, matches!(parse_line(nested(depth).as_bytes()), Parsed::Event(_)));
     }
+    // The counting and live-view readers: the same limit, no stack overflow.
+    for depth in [126, 127, 100_000] {
+        let line = nested(depth);
+        let valid = depth < 127;
+        assert_eq!(matches!(count_line(line.as_bytes()), Counted::Event(_)), valid, "{depth}");
+        assert_eq!(!matches!(read_line(line.as_bytes()), Read::Malformed(_)), valid, "{depth}");
+    }
 }
 
 #[test]
