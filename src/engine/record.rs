@@ -113,6 +113,7 @@ impl Record<'_> {
 
 /// Strips what the contract says to ignore around a line: one trailing
 /// `\r`. Returns `None` for a blank line (empty or only white space).
+#[inline]
 pub fn trim_line(line: &[u8]) -> Option<&[u8]> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     match line.iter().position(|b| !b.is_ascii_whitespace()) {

@@ -62,6 +62,10 @@ pub fn format_utc_secs(secs: i64) -> String {
         .map_or_else(|| secs.to_string(), |t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
+/// What a fraction of n digits is multiplied by to give nanoseconds.
+const POW10_NANOS: [i64; 10] =
+    [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+
 /// The common `YYYY-MM-DDTHH:MM:SS[.fff]Z` shape without chrono's general
 /// parser, which is the slowest part of a line otherwise. Anything else
 /// returns `None` and goes to chrono.
@@ -91,9 +95,7 @@ fn parse_rfc3339_utc_fast(b: &[u8]) -> Option<Nanos> {
             }
             nanos = nanos * 10 + i64::from(c - b'0');
         }
-        for _ in digits.len()..9 {
-            nanos *= 10;
-        }
+        nanos *= POW10_NANOS[digits.len()];
     }
     Some(minute_start + second * 1_000_000_000 + nanos)
 }

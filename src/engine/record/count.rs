@@ -44,6 +44,21 @@ struct CountFields<'a> {
 impl<'a> Target<'a> for CountFields<'a> {
     #[inline]
     fn slot(&self, key: &[u8]) -> Slot {
+        // Only the timestamp, status, code and error names matter here: a
+        // line's other keys (request_id, method, path...) are ruled out by
+        // length and first byte before any comparison.
+        let wanted = matches!(
+            (key.len(), key.first()),
+            (2 | 9, Some(b't'))
+                | (4, Some(b't' | b'c'))
+                | (5, Some(b'e'))
+                | (6, Some(b's'))
+                | (10, Some(b'@' | b'e'))
+                | (11, Some(b's' | b'h'))
+        );
+        if !wanted {
+            return Slot::Other;
+        }
         match Slot::of(key) {
             slot @ (Slot::Ts(_) | Slot::Status(_) | Slot::Code(_) | Slot::Error) => slot,
             _ => Slot::Other,
@@ -157,4 +172,33 @@ pub(super) fn read_fast(line: &[u8]) -> Option<Read<'_>> {
     r.request_id = f.request_id.map(|r| r.value);
     r.retry_after = f.retry_after;
     Some(Read::Detailed(r))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counting_reads_every_name_of_the_fields_it_keeps() {
+        let f = CountFields::default();
+        let kept = [
+            "ts",
+            "timestamp",
+            "time",
+            "@timestamp",
+            "status",
+            "status_code",
+            "http_status",
+            "code",
+            "error_code",
+            "error",
+        ];
+        for name in kept {
+            assert_eq!(f.slot(name.as_bytes()), Slot::of(name.as_bytes()), "{name}");
+            assert_ne!(f.slot(name.as_bytes()), Slot::Other, "{name}");
+        }
+        for name in ["request_id", "message", "msg", "method", "path", "latency_ms", "level", "retry_after"] {
+            assert_eq!(f.slot(name.as_bytes()), Slot::Other, "{name}");
+        }
+    }
 }

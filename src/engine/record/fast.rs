@@ -104,7 +104,15 @@ pub(super) fn parse_object<'a, T: Target<'a>>(line: &'a [u8], f: &mut T) -> Opti
             s.eat(b':')?;
             s.ws();
             match f.slot(key) {
-                Slot::Other => s.skip_value(1)?,
+                // Most skipped values are strings or numbers: stepped over
+                // here, without a call into the recursive skipper.
+                Slot::Other => match s.peek()? {
+                    b'"' => {
+                        s.string_span()?;
+                    }
+                    b'-' | b'0'..=b'9' => s.skip_number()?,
+                    _ => s.skip_value(1)?,
+                },
                 Slot::Ts(rank) if s.peek()? == b'"' => {
                     let (start, end) = s.string_span()?;
                     f.apply_ts_text(rank, &line[start..end]);
