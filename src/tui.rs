@@ -338,7 +338,7 @@ fn write_report(opts: &TailOptions, store: &Store, session: &Session) -> io::Res
         _ => PathBuf::from(format!("wontopos-incident-{stamp}.md")),
     };
     let names: Vec<String> = store.sources.iter().map(|s| s.name.clone()).collect();
-    let mut report = store.counts.summary.report_with(Some(&store.insights));
+    let mut report = store.report();
     let all = store.failures.len();
     let n = crate::engine::stats::TOP_N;
     report.top = Some(store.top_of(store.failures_where(all, |_| true), n));

@@ -144,10 +144,8 @@ mod tests {
         })
         .unwrap();
         assert_eq!(loaded.next_line, lines + 1);
-        assert_eq!(
-            parallel.counts.summary.report().groups.len(),
-            serial.counts.summary.report().groups.len()
-        );
+        let groups = |s: &Store| serde_json::to_string(&s.report().groups).unwrap();
+        assert_eq!(groups(&parallel), groups(&serial));
         assert_eq!(parallel.counts.summary.totals, serial.counts.summary.totals);
         let series = |s: &Store| {
             let mut out = BTreeMap::<i64, crate::engine::stats::BucketCounts>::new();
@@ -164,6 +162,22 @@ mod tests {
                 (&parallel.counts.groups[a.group as usize], &serial.counts.groups[b.group as usize]);
             assert_eq!((&ga.code, ga.status, ga.count), (&gb.code, gb.status, gb.count));
         }
+        // Each group's failures, in arrival order, by line.
+        let by_group = |s: &Store| {
+            let mut v: Vec<(Option<String>, u16, Vec<u64>)> = s
+                .by_group
+                .iter()
+                .enumerate()
+                .map(|(g, list)| {
+                    let info = &s.counts.groups[g];
+                    let lines = list.iter().map(|&i| s.failures[i as usize].line).collect();
+                    (info.code.as_deref().map(str::to_owned), info.status, lines)
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(by_group(&parallel), by_group(&serial));
         let lines_of = |s: &Store| s.malformed.iter().map(|m| m.line).collect::<Vec<_>>();
         assert_eq!(lines_of(&parallel), lines_of(&serial));
     }

@@ -114,6 +114,31 @@ impl Groups {
         slot(list, status).add(ts);
     }
 
+    /// The groups as reported, largest first.
+    pub fn report(&self) -> Vec<GroupReport> {
+        self.sorted()
+            .into_iter()
+            .map(|g| GroupReport {
+                documented: g.documented,
+                category: g.category.map(Category::as_str),
+                count: g.stats.count,
+                first_seen: g.stats.first_seen.map(format_utc),
+                last_seen: g.stats.last_seen.map(format_utc),
+                code: g.code,
+                status: g.status,
+            })
+            .collect()
+    }
+
+    /// Adds a group counted elsewhere.
+    pub fn insert(&mut self, code: Option<&str>, status: u16, stats: &GroupStats) {
+        let list = match code {
+            None => &mut self.no_code,
+            Some(c) => self.by_code.entry(c.into()).or_default(),
+        };
+        slot(list, status).merge(stats);
+    }
+
     pub fn merge(&mut self, o: &Groups) {
         for (code, list) in &o.by_code {
             let mine = self.by_code.entry(code.clone()).or_default();
@@ -245,6 +270,9 @@ pub struct Summary {
     pub insights: Option<Box<Insights>>,
     /// `--filter`: lines it does not match are left out, like `--since`.
     pub filter: Option<std::sync::Arc<super::filter::Filter>>,
+    /// Off for the live view, which keeps its own groups (with their
+    /// records) and would otherwise count every failure twice.
+    keep_groups: bool,
 }
 
 /// `--since` / `--until`: events timed outside the window are left out.
@@ -274,6 +302,7 @@ impl Summary {
             window: TimeWindow::default(),
             insights: None,
             filter: None,
+            keep_groups: true,
         }
     }
 
@@ -292,6 +321,12 @@ impl Summary {
         if self.filter.as_ref().is_none_or(|f| f.matches(parsed, line)) {
             self.add(parsed);
         }
+    }
+
+    /// Counts without failure groups, for a caller that keeps its own.
+    pub fn without_groups(mut self) -> Self {
+        self.keep_groups = false;
+        self
     }
 
     /// Nothing but the counts: no filter, no rankings.
@@ -363,7 +398,9 @@ impl Summary {
             t.failures += 1;
             t.rate_limited += u64::from(status == 429);
             t.server_errors += u64::from(status >= 500);
-            self.groups.add(code, status, ts);
+            if self.keep_groups {
+                self.groups.add(code, status, ts);
+            }
         }
         match ts {
             Some(ts) => self.buckets.add(ts, status),
@@ -398,20 +435,7 @@ impl Summary {
             retry_after_offenders: ins.map(|i| i.retry_offenders().into_iter().take(TOP_N).collect()),
             totals: self.totals,
             bucket_seconds: self.buckets.secs(),
-            groups: self
-                .groups
-                .sorted()
-                .into_iter()
-                .map(|g| GroupReport {
-                    documented: g.documented,
-                    category: g.category.map(Category::as_str),
-                    count: g.stats.count,
-                    first_seen: g.stats.first_seen.map(format_utc),
-                    last_seen: g.stats.last_seen.map(format_utc),
-                    code: g.code,
-                    status: g.status,
-                })
-                .collect(),
+            groups: self.groups.report(),
             buckets: buckets
                 .into_iter()
                 .map(|(start, counts)| BucketReport { start: format_utc_secs(start), counts })

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::line::Line;
 use super::record::{self, CountedEvent, MalformedKind, Need, Parsed, Record};
-use super::stats::{BucketCounts, Summary};
+use super::stats::{BucketCounts, GroupStats, Summary};
 use super::time::Nanos;
 
 pub type SlotMap<V> = std::collections::HashMap<i64, V, rustc_hash::FxBuildHasher>;
@@ -138,16 +138,32 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The report `summary` would print, with the groups and rankings
+    /// counted from this store's own records.
+    pub fn report(&self) -> super::stats::SummaryReport {
+        let mut report = self.counts.summary.report_with(Some(&self.insights));
+        let mut groups = super::stats::Groups::default();
+        for g in &self.counts.groups {
+            let stats = GroupStats { count: g.count, first_seen: g.first_seen, last_seen: g.last_seen };
+            groups.insert(g.code.as_deref(), g.status, &stats);
+        }
+        report.groups = groups.report();
+        report
+    }
+}
+
 impl Counts {
-    fn add_to_series(&mut self, ts: Nanos, status: u16) {
+    /// Counts a request in its slot, and says which slot that was.
+    fn add_to_series(&mut self, ts: Nanos, status: u16) -> i64 {
         self.earliest = Some(self.earliest.map_or(ts, |e| e.min(ts)));
         self.latest = Some(self.latest.map_or(ts, |l| l.max(ts)));
         // Lines come mostly in time order: the current slot saves the
         // divisions and the lookup.
-        if let Some((from, _, counts)) = &mut self.current {
+        if let Some((from, slot, counts)) = &mut self.current {
             if ts >= *from && ts - *from < SLOT_SECS * 1_000_000_000 {
                 counts.add(status);
-                return;
+                return *slot;
             }
         }
         if let Some((_, slot, counts)) = self.current.take() {
@@ -157,6 +173,7 @@ impl Counts {
         let mut counts = BucketCounts::default();
         counts.add(status);
         self.current = Some((slot.saturating_mul(1_000_000_000), slot, counts));
+        slot
     }
 
     /// Counts per slot. A slot may come twice (once from the map, once as
@@ -215,7 +232,7 @@ impl Store {
     pub fn new(bucket_secs: i64, sources: Vec<SourceState>) -> Self {
         Store {
             counts: Counts {
-                summary: Summary::new(bucket_secs),
+                summary: Summary::new(bucket_secs).without_groups(),
                 groups: Vec::new(),
                 series: SlotMap::default(),
                 earliest: None,
@@ -323,9 +340,10 @@ impl Store {
 
     fn add_request(&mut self, source: u16, line: &Line<'_>, r: &Record<'_>) {
         let c = &mut self.counts;
-        if let (Some(ts), Some(status)) = (r.ts, r.status) {
-            c.add_to_series(ts, status);
-        }
+        let slot = match (r.ts, r.status) {
+            (Some(ts), Some(status)) => Some(c.add_to_series(ts, status)),
+            _ => None,
+        };
         if !r.is_failure() {
             return;
         }
@@ -364,7 +382,7 @@ impl Store {
         if let Some(ts) = r.ts {
             info.first_seen = Some(info.first_seen.map_or(ts, |f| f.min(ts)));
             info.last_seen = Some(info.last_seen.map_or(ts, |l| l.max(ts)));
-            *info.series.entry(slot_of(ts)).or_default() += 1;
+            *info.series.entry(slot.unwrap_or_else(|| slot_of(ts))).or_default() += 1;
         }
         let route = r
             .path

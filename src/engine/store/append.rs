@@ -57,8 +57,13 @@ impl Store {
             table(&mut self.ips, &part.ips),
         );
         let remap = |t: &[u32], id: u32| t.get(id as usize).copied().unwrap_or(Interner::NONE);
-        self.failures.reserve(part.failures.len());
-        for mut f in part.failures {
+        // The part's per-group lists, shifted: one extend per group rather
+        // than a push per failure into lists all over memory.
+        for (local, list) in part.by_group.iter().enumerate() {
+            let shift = |i: &u32| u32::try_from(base + *i as usize).unwrap_or(u32::MAX);
+            self.by_group[group_map[local] as usize].extend(list.iter().map(shift));
+        }
+        self.failures.extend(part.failures.into_iter().map(|mut f| {
             f.group = group_map[f.group as usize];
             f.key = remap(&keys, f.key);
             f.route = remap(&routes, f.route);
@@ -68,9 +73,8 @@ impl Store {
             if let Some(id) = f.request_id.as_mut() {
                 id.start += ids_base;
             }
-            self.by_group[f.group as usize].push(u32::try_from(self.failures.len()).unwrap_or(u32::MAX));
-            self.failures.push(f);
-        }
+            f
+        }));
         for mut m in part.malformed {
             m.source = source16;
             m.line += lines_before;
