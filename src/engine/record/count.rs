@@ -115,6 +115,10 @@ struct DetailFields<'a> {
     request_id: Option<Ranked<Cow<'a, str>>>,
     retry_after: Option<u64>,
     deferred: Deferred,
+    /// A success under the first-ranked name (`status`) was read: the rest
+    /// of the line's details are not located, since a success needs none.
+    /// Only a second `status` key could still change that; see `read_fast`.
+    settled_success: bool,
 }
 
 impl<'a> Target<'a> for DetailFields<'a> {
@@ -122,6 +126,7 @@ impl<'a> Target<'a> for DetailFields<'a> {
     fn slot(&self, key: &[u8]) -> Slot {
         match Slot::of(key) {
             Slot::Message(_) => Slot::Other,
+            slot if self.settled_success && Slot::is_deferred(slot) => Slot::Other,
             slot => slot,
         }
     }
@@ -129,7 +134,13 @@ impl<'a> Target<'a> for DetailFields<'a> {
     fn apply(&mut self, slot: Slot, v: Scalar<'a>) {
         match slot {
             Slot::RetryAfter => self.retry_after = v.seconds(),
-            slot => self.counts.apply(slot, v),
+            slot => {
+                self.counts.apply(slot, v);
+                if slot == Slot::Status(0) {
+                    let status = self.counts.status.as_ref().map(|r| r.value);
+                    self.settled_success |= status.is_some_and(|s| (100..400).contains(&s));
+                }
+            }
         }
     }
     fn apply_error(&mut self, e: ErrorValue<'a>) {
@@ -166,6 +177,11 @@ pub(super) fn read_fast(line: &[u8]) -> Option<Read<'_>> {
     };
     if !event.needs_detail() {
         return Some(Read::Plain(event));
+    }
+    if f.settled_success {
+        // A later `status` turned the success into a failure, and details
+        // after the first were not located: read the line again in full.
+        return None;
     }
     let mut r = Record { ts: event.ts, status: event.status, code: event.code, ..Record::default() };
     f.deferred.read_into(line, &mut f.request_id, &mut r);
