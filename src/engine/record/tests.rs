@@ -447,3 +447,15 @@ fn read_line_keeps_what_failures_carry() {
     let success = br#"{"ts":"2026-11-24T12:00:00Z","status":200,"path":"/v1/x"}"#;
     assert!(matches!(read_line(success), Read::Plain(e) if e.status == Some(200) && e.ts.is_some()));
 }
+
+#[test]
+fn a_second_status_that_fails_the_line_still_gets_its_details() {
+    let line = br#"{"status":200,"path":"/v1/x","api_key_id":"key_1","status":503,"client_ip":"10.0.0.2"}"#;
+    let Read::Detailed(r) = read_line(line) else { panic!("the last status is a failure") };
+    assert_eq!(r.status, Some(503));
+    assert_eq!((r.path.as_deref(), r.api_key_id.as_deref()), (Some("/v1/x"), Some("key_1")));
+    assert_eq!(r.client_ip.as_deref(), Some("10.0.0.2"));
+    // A lower-ranked alias cannot override `status`: still a success.
+    let line = br#"{"status":200,"path":"/v1/x","status_code":503}"#;
+    assert!(matches!(read_line(line), Read::Plain(e) if e.status == Some(200)));
+}
