@@ -70,27 +70,45 @@ pub enum Class {
     Failure,
 }
 
+impl Class {
+    /// The contract's class of a line with this status: a request has one
+    /// in 100..=599, a failed request one in 400..=599.
+    pub fn of(status: Option<u16>) -> Class {
+        match status {
+            Some(400..=599) => Class::Failure,
+            Some(100..=399) => Class::Success,
+            _ => Class::Event,
+        }
+    }
+
+    /// A failure or an event that is no request: the lines whose other
+    /// fields (key, route, request id, upstream) the rankings and the live
+    /// view read. Successes, nine lines in ten, need only counting.
+    pub fn needs_detail(self) -> bool {
+        self != Class::Success
+    }
+}
+
+/// A 5xx: the server's failure, not the client's.
+pub fn is_server_error(status: u16) -> bool {
+    (500..=599).contains(&status)
+}
+
 impl Record<'_> {
     pub fn is_request(&self) -> bool {
-        self.status.is_some_and(|s| (100..=599).contains(&s))
+        self.class() != Class::Event
     }
     pub fn is_failure(&self) -> bool {
-        self.status.is_some_and(|s| (400..=599).contains(&s))
+        self.class() == Class::Failure
     }
     pub fn is_rate_limited(&self) -> bool {
         self.status == Some(429)
     }
     pub fn is_server_error(&self) -> bool {
-        self.status.is_some_and(|s| (500..=599).contains(&s))
+        self.status.is_some_and(is_server_error)
     }
     pub fn class(&self) -> Class {
-        if self.is_failure() {
-            Class::Failure
-        } else if self.is_request() {
-            Class::Success
-        } else {
-            Class::Event
-        }
+        Class::of(self.status)
     }
     pub fn into_owned(self) -> Record<'static> {
         let own = |c: Option<Cow<'_, str>>| c.map(|c| Cow::Owned(c.into_owned()));
@@ -177,9 +195,7 @@ pub fn read_line(line: &[u8]) -> Read<'_> {
     }
     match parse_line_reference(line, Need::Insights) {
         Parsed::Malformed(kind) => Read::Malformed(kind),
-        Parsed::Event(r) if r.status.is_some_and(|s| (100..400).contains(&s)) => {
-            Read::Plain(CountedEvent { ts: r.ts, status: r.status, code: r.code })
-        }
+        Parsed::Event(r) if !r.class().needs_detail() => Read::Plain(r.into()),
         Parsed::Event(r) => Read::Detailed(r),
     }
 }
@@ -367,8 +383,7 @@ impl<'a> Fields<'a> {
     /// Like `take_record`, reading deferred strings from `line` when the
     /// record is one whose details are used: a failure or a non-request event.
     fn take_record_from(&mut self, line: &'a [u8]) -> Record<'a> {
-        let needs_detail = self.status.as_ref().is_none_or(|r| !(100..400).contains(&r.value));
-        if self.defer && needs_detail {
+        if self.defer && Class::of(self.status.as_ref().map(|r| r.value)).needs_detail() {
             let mut located = Record::default();
             self.deferred.read_into(line, &mut self.request_id, &mut located);
             self.path = located.path;

@@ -1,7 +1,8 @@
-//! The batch read loop: every line of every source, parsed once and handed
-//! to a [`Sink`]. Regular files are split into byte ranges, one per thread;
-//! each range gets its own sink and the caller merges them, which is why
-//! sinks must count in a way that does not depend on the split.
+//! The batch read loop: every line of every source handed to a [`Sink`],
+//! which reads it for what it needs. Regular files are split into byte
+//! ranges that threads take as they come free; each range gets its own sink
+//! and the caller merges them in file order, which is why sinks must count
+//! in a way that does not depend on the split.
 
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -10,25 +11,13 @@ use std::sync::{Mutex, PoisonError};
 
 use super::input::{self, InputError, Source};
 use super::line::{self, Line, LineSplitter};
-use super::record::{self, MalformedKind, Need, Parsed};
+use super::record::{self, Counted, MalformedKind, Need, Parsed};
 
-/// Receives each non-blank line with what it parsed to.
+/// Receives each raw line and reads it for what it needs: counting needs
+/// less than a record ([`count`]), the rankings a record for failures only
+/// ([`read`]), a filter all of it ([`classify_for`]).
 pub trait Sink {
-    fn line(&mut self, line: &Line<'_>, parsed: &Parsed<'_>);
-    /// The record fields this sink reads.
-    fn need(&self) -> Need {
-        Need::All
-    }
-    /// Takes one raw line. A sink that can count from less than a record
-    /// reads the line its own way here.
-    fn raw_line(&mut self, line: &Line<'_>)
-    where
-        Self: Sized,
-    {
-        if let Some(parsed) = classify_for(line, self.need()) {
-            self.line(line, &parsed);
-        }
-    }
+    fn line(&mut self, line: &Line<'_>);
 }
 
 /// Classifies one raw line: `None` for a blank line, which is not counted.
@@ -43,9 +32,26 @@ pub fn classify_for<'a>(line: &Line<'a>, need: Need) -> Option<Parsed<'a>> {
     record::trim_line(line.bytes).map(|l| record::parse_line_for(l, need))
 }
 
-/// Classifies `line` for what `sink` needs and hands it over.
+/// Reads `line` for counting ([`record::count_line`]); `None` for a blank line.
+pub fn count<'a>(line: &Line<'a>) -> Option<Counted<'a>> {
+    if line.oversized {
+        return Some(Counted::Malformed(MalformedKind::Oversized));
+    }
+    record::trim_line(line.bytes).map(record::count_line)
+}
+
+/// Reads `line` for the rankings and the live view ([`record::read_line`]);
+/// `None` for a blank line.
+pub fn read<'a>(line: &Line<'a>) -> Option<record::Read<'a>> {
+    if line.oversized {
+        return Some(record::Read::Malformed(MalformedKind::Oversized));
+    }
+    record::trim_line(line.bytes).map(record::read_line)
+}
+
+/// Hands `line` to `sink`.
 pub fn feed<S: Sink>(sink: &mut S, line: &Line<'_>) {
-    sink.raw_line(line);
+    sink.line(line);
 }
 
 /// Below this size a file is read on one thread: the split is not worth it.
@@ -195,30 +201,17 @@ pub(crate) fn scan_range<S: Sink>(
 }
 
 impl Sink for super::stats::Summary {
-    fn line(&mut self, line: &Line<'_>, parsed: &Parsed<'_>) {
-        self.add_line(line.bytes, parsed);
-    }
-    fn need(&self) -> Need {
-        super::stats::Summary::need(self)
-    }
-    fn raw_line(&mut self, line: &Line<'_>) {
+    fn line(&mut self, line: &Line<'_>) {
         if self.filter.is_some() {
             if let Some(parsed) = classify_for(line, self.need()) {
-                self.line(line, &parsed);
+                self.add_line(line.bytes, &parsed);
             }
-        } else if line.oversized {
-            self.add_counted(&record::Counted::Malformed(MalformedKind::Oversized));
-        } else if let Some(l) = record::trim_line(line.bytes) {
-            if self.insights.is_none() {
-                self.add_counted(&record::count_line(l));
-                return;
+        } else if self.insights.is_none() {
+            if let Some(counted) = count(line) {
+                self.add_counted(&counted);
             }
-            // The rankings read more of failures and other events.
-            match record::read_line(l) {
-                record::Read::Plain(e) => self.add_counted_event(&e),
-                record::Read::Detailed(r) => self.add(&Parsed::Event(r)),
-                record::Read::Malformed(kind) => self.add_counted(&record::Counted::Malformed(kind)),
-            }
+        } else if let Some(read) = read(line) {
+            self.add_read(read);
         }
     }
 }

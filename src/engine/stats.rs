@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::catalog::{self, Category};
 use super::insights::{Insights, RetryOffender, TopReport};
-use super::record::{Counted, CountedEvent, Parsed};
+use super::record::{is_server_error, Class, Counted, CountedEvent, Parsed, Read};
 use super::spikes::{self, Spike};
 use super::time::{format_utc, format_utc_secs, Nanos};
 
@@ -48,9 +48,9 @@ impl BucketCounts {
     /// Counts one request with this status.
     pub fn add(&mut self, status: u16) {
         self.requests += 1;
-        self.failures += u64::from((400..=599).contains(&status));
+        self.failures += u64::from(Class::of(Some(status)) == Class::Failure);
         self.rate_limited += u64::from(status == 429);
-        self.server_errors += u64::from((500..=599).contains(&status));
+        self.server_errors += u64::from(is_server_error(status));
     }
     pub fn merge(&mut self, o: &BucketCounts) {
         self.requests += o.requests;
@@ -224,16 +224,12 @@ impl Buckets {
                 return;
             }
         }
-        let start = self.start_of(ts);
-        match &mut self.last {
-            Some((s, c)) if *s == start => c.add(status),
-            _ => {
-                self.flush_last();
-                let mut c = BucketCounts::default();
-                c.add(status);
-                self.last = Some((start, c));
-            }
-        }
+        // Another bucket: the last one goes to the map (which sums, should
+        // this one come back).
+        self.flush_last();
+        let mut c = BucketCounts::default();
+        c.add(status);
+        self.last = Some((self.start_of(ts), c));
     }
     fn flush_last(&mut self) {
         if let Some((s, c)) = self.last.take() {
@@ -317,21 +313,15 @@ impl Summary {
     }
 
     /// Counts one non-blank line, if the filter lets it through.
-    pub fn add_line(&mut self, line: &[u8], parsed: &Parsed<'_>) {
-        if self.filter.as_ref().is_none_or(|f| f.matches(parsed, line)) {
-            self.add(parsed);
-        }
+    /// Says whether it was counted (not left out by the filter or the window).
+    pub fn add_line(&mut self, line: &[u8], parsed: &Parsed<'_>) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.matches(parsed, line)) && self.add(parsed)
     }
 
     /// Counts without failure groups, for a caller that keeps its own.
     pub fn without_groups(mut self) -> Self {
         self.keep_groups = false;
         self
-    }
-
-    /// Nothing but the counts: no filter, no rankings.
-    pub fn counts_only(&self) -> bool {
-        self.filter.is_none() && self.insights.is_none()
     }
 
     pub fn need(&self) -> super::record::Need {
@@ -350,18 +340,19 @@ impl Summary {
     }
 
     /// Counts one non-blank line.
-    pub fn add(&mut self, parsed: &Parsed<'_>) {
+    /// Says whether it was counted (not outside the window).
+    pub fn add(&mut self, parsed: &Parsed<'_>) -> bool {
         match parsed {
             Parsed::Malformed(_) => self.add_malformed(),
-            Parsed::Event(r) => {
-                if self.window.contains(r.ts) {
-                    if let Some(i) = self.insights.as_mut() {
-                        i.add(r);
-                    }
-                    self.add_event(r.ts, r.status, r.code.as_deref());
+            Parsed::Event(r) if self.window.contains(r.ts) => {
+                if let Some(i) = self.insights.as_mut() {
+                    i.add(r);
                 }
+                self.add_event(r.ts, r.status, r.code.as_deref());
             }
+            Parsed::Event(_) => return false,
         }
+        true
     }
 
     /// Counts one non-blank line read by [`record::count_line`]: the same
@@ -372,14 +363,32 @@ impl Summary {
     pub fn add_counted(&mut self, counted: &Counted<'_>) {
         match counted {
             Counted::Malformed(_) => self.add_malformed(),
-            Counted::Event(e) => self.add_counted_event(e),
+            Counted::Event(e) => {
+                self.add_counted_event(e);
+            }
         }
     }
 
-    pub fn add_counted_event(&mut self, e: &CountedEvent<'_>) {
+    /// Says whether it was counted (not outside the window).
+    pub fn add_counted_event(&mut self, e: &CountedEvent<'_>) -> bool {
         debug_assert!(self.insights.is_none() || !e.needs_detail());
-        if self.window.contains(e.ts) {
+        let inside = self.window.contains(e.ts);
+        if inside {
             self.add_event(e.ts, e.status, e.code.as_deref());
+        }
+        inside
+    }
+
+    /// Counts one line read by [`super::record::read_line`].
+    pub fn add_read(&mut self, read: Read<'_>) {
+        match read {
+            Read::Malformed(_) => self.add_malformed(),
+            Read::Plain(e) => {
+                self.add_counted_event(&e);
+            }
+            Read::Detailed(r) => {
+                self.add(&Parsed::Event(r));
+            }
         }
     }
 
@@ -392,12 +401,13 @@ impl Summary {
         let t = &mut self.totals;
         t.lines += 1;
         t.events += 1;
-        let Some(status) = status.filter(|s| (100..=599).contains(s)) else { return };
+        let class = Class::of(status);
+        let Some(status) = status.filter(|_| class != Class::Event) else { return };
         t.requests += 1;
-        if status >= 400 {
+        if class == Class::Failure {
             t.failures += 1;
             t.rate_limited += u64::from(status == 429);
-            t.server_errors += u64::from(status >= 500);
+            t.server_errors += u64::from(is_server_error(status));
             if self.keep_groups {
                 self.groups.add(code, status, ts);
             }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::line::Line;
-use super::record::{self, CountedEvent, MalformedKind, Need, Parsed, Record};
+use super::record::{CountedEvent, MalformedKind, Need, Parsed, Read, Record};
 use super::stats::{BucketCounts, GroupStats, Summary};
 use super::time::Nanos;
 
@@ -271,24 +271,22 @@ impl Store {
         if let Some(s) = self.sources.get_mut(source) {
             s.read = s.read.max(line.offset + line.bytes.len() as u64 + 1);
         }
-        if self.counts.summary.filter.is_some() || line.oversized {
+        if self.counts.summary.filter.is_some() {
             let Some(parsed) = super::scan::classify_for(line, self.need_for_lines()) else { return };
             self.add(source, line, &parsed);
             return;
         }
-        let Some(l) = record::trim_line(line.bytes) else { return };
-        match record::read_line(l) {
-            record::Read::Plain(e) => self.add_success(&e),
-            record::Read::Malformed(kind) => self.add(source, line, &Parsed::Malformed(kind)),
-            record::Read::Detailed(r) => self.add(source, line, &Parsed::Event(r)),
+        match super::scan::read(line) {
+            None => {}
+            Some(Read::Plain(e)) => self.add_success(&e),
+            Some(Read::Malformed(kind)) => self.add(source, line, &Parsed::Malformed(kind)),
+            Some(Read::Detailed(r)) => self.add(source, line, &Parsed::Event(r)),
         }
     }
 
     /// A success, nine lines in ten: counted, and nothing of it kept.
     fn add_success(&mut self, e: &CountedEvent<'_>) {
-        let before = self.counts.summary.totals.lines;
-        self.counts.summary.add_counted_event(e);
-        if self.counts.summary.totals.lines == before {
+        if !self.counts.summary.add_counted_event(e) {
             return; // outside --since/--until
         }
         self.generation += 1;
@@ -310,10 +308,8 @@ impl Store {
     }
 
     pub fn add(&mut self, source: usize, line: &Line<'_>, parsed: &Parsed<'_>) {
-        let before = self.counts.summary.totals.lines;
-        self.counts.summary.add_line(line.bytes, parsed);
-        if self.counts.summary.totals.lines == before {
-            return; // outside --since/--until
+        if !self.counts.summary.add_line(line.bytes, parsed) {
+            return; // left out by the filter or --since/--until
         }
         self.generation += 1;
         let source16 = u16::try_from(source).unwrap_or(u16::MAX);
@@ -440,15 +436,7 @@ impl Store {
 }
 
 impl super::scan::Sink for Store {
-    fn line(&mut self, line: &Line<'_>, parsed: &Parsed<'_>) {
-        self.add(0, line, parsed);
-    }
-    // Successes, nine lines in ten, need only counting; the fields of
-    // failures and other events are read from where the parse located them.
-    fn need(&self) -> Need {
-        self.need_for_lines()
-    }
-    fn raw_line(&mut self, line: &Line<'_>) {
+    fn line(&mut self, line: &Line<'_>) {
         self.add_line(0, line);
     }
 }

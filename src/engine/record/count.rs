@@ -6,7 +6,8 @@ use std::borrow::Cow;
 
 use super::fast::{self, ErrorText, Target};
 use super::{
-    offer, Deferred, ErrorValue, MalformedKind, Need, Parsed, Ranked, Read, Record, Scalar, Slot, TsValue,
+    offer, Class, Deferred, ErrorValue, MalformedKind, Need, Parsed, Ranked, Read, Record, Scalar, Slot,
+    TsValue,
 };
 use crate::engine::time::Nanos;
 
@@ -26,11 +27,15 @@ pub struct CountedEvent<'a> {
 }
 
 impl CountedEvent<'_> {
-    /// A failure or an event that is no request: the lines whose other
-    /// fields (key, route, request id, upstream) the rankings and the live
-    /// view read. The rest, nine lines in ten, need only counting.
+    /// See [`Class::needs_detail`].
     pub fn needs_detail(&self) -> bool {
-        self.status.is_none_or(|s| !(100..400).contains(&s))
+        Class::of(self.status).needs_detail()
+    }
+}
+
+impl<'a> From<Record<'a>> for CountedEvent<'a> {
+    fn from(r: Record<'a>) -> Self {
+        CountedEvent { ts: r.ts, status: r.status, code: r.code }
     }
 }
 
@@ -39,6 +44,16 @@ struct CountFields<'a> {
     ts: Option<Ranked<TsValue<'a>>>,
     status: Option<Ranked<u16>>,
     code: Option<Ranked<Cow<'a, str>>>,
+}
+
+impl<'a> CountFields<'a> {
+    fn into_event(self) -> CountedEvent<'a> {
+        CountedEvent {
+            ts: self.ts.and_then(|r| r.value.nanos()),
+            status: self.status.map(|r| r.value),
+            code: self.code.map(|r| r.value),
+        }
+    }
 }
 
 impl<'a> Target<'a> for CountFields<'a> {
@@ -93,14 +108,10 @@ impl<'a> Target<'a> for CountFields<'a> {
 pub fn count_line(line: &[u8]) -> Counted<'_> {
     let mut f = CountFields::default();
     if fast::parse_object(line, &mut f).is_some() {
-        return Counted::Event(CountedEvent {
-            ts: f.ts.and_then(|r| r.value.nanos()),
-            status: f.status.map(|r| r.value),
-            code: f.code.map(|r| r.value),
-        });
+        return Counted::Event(f.into_event());
     }
     match super::parse_line_reference(line, Need::Counts) {
-        Parsed::Event(r) => Counted::Event(CountedEvent { ts: r.ts, status: r.status, code: r.code }),
+        Parsed::Event(r) => Counted::Event(r.into()),
         Parsed::Malformed(kind) => Counted::Malformed(kind),
     }
 }
@@ -138,7 +149,7 @@ impl<'a> Target<'a> for DetailFields<'a> {
                 self.counts.apply(slot, v);
                 if slot == Slot::Status(0) {
                     let status = self.counts.status.as_ref().map(|r| r.value);
-                    self.settled_success |= status.is_some_and(|s| (100..400).contains(&s));
+                    self.settled_success |= Class::of(status) == Class::Success;
                 }
             }
         }
@@ -170,11 +181,7 @@ impl<'a> Target<'a> for DetailFields<'a> {
 pub(super) fn read_fast(line: &[u8]) -> Option<Read<'_>> {
     let mut f = DetailFields::default();
     fast::parse_object(line, &mut f)?;
-    let event = CountedEvent {
-        ts: f.counts.ts.and_then(|r| r.value.nanos()),
-        status: f.counts.status.map(|r| r.value),
-        code: f.counts.code.map(|r| r.value),
-    };
+    let event = f.counts.into_event();
     if !event.needs_detail() {
         return Some(Read::Plain(event));
     }
