@@ -26,27 +26,31 @@ pub fn classify<'a>(line: &Line<'a>) -> Option<Parsed<'a>> {
 }
 
 pub fn classify_for<'a>(line: &Line<'a>, need: Need) -> Option<Parsed<'a>> {
-    if line.oversized {
-        return Some(Parsed::Malformed(MalformedKind::Oversized));
-    }
-    record::trim_line(line.bytes).map(|l| record::parse_line_for(l, need))
+    read_with(line, Parsed::Malformed, |l| record::parse_line_for(l, need))
 }
 
 /// Reads `line` for counting ([`record::count_line`]); `None` for a blank line.
 pub fn count<'a>(line: &Line<'a>) -> Option<Counted<'a>> {
-    if line.oversized {
-        return Some(Counted::Malformed(MalformedKind::Oversized));
-    }
-    record::trim_line(line.bytes).map(record::count_line)
+    read_with(line, Counted::Malformed, record::count_line)
 }
 
 /// Reads `line` for the rankings and the live view ([`record::read_line`]);
 /// `None` for a blank line.
 pub fn read<'a>(line: &Line<'a>) -> Option<record::Read<'a>> {
+    read_with(line, record::Read::Malformed, record::read_line)
+}
+
+/// What every reader does first: a blank line is no line (`None`), an
+/// oversized one is malformed without being read.
+fn read_with<'a, T>(
+    line: &Line<'a>,
+    malformed: impl FnOnce(MalformedKind) -> T,
+    reader: impl FnOnce(&'a [u8]) -> T,
+) -> Option<T> {
     if line.oversized {
-        return Some(record::Read::Malformed(MalformedKind::Oversized));
+        return Some(malformed(MalformedKind::Oversized));
     }
-    record::trim_line(line.bytes).map(record::read_line)
+    record::trim_line(line.bytes).map(reader)
 }
 
 /// Hands `line` to `sink`.
