@@ -114,7 +114,9 @@ fn escape_sequences_in_logs_never_reach_the_terminal() {
     t.keys(&["/"]);
     t.type_text("req_EVIL");
     t.keys(&["Enter"]);
-    let screen = t.wait_text("log entries");
+    // A capture can land while a frame is half written: wait for the whole
+    // detail, then check it.
+    let screen = t.wait_for("the request's detail", |s| s.contains("log entries") && s.contains("<U+202E>"));
     assert!(screen.contains("pwned") && screen.contains("<U+202E>"), "{screen}");
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
