@@ -74,9 +74,12 @@ fn write_incident_report(
         redact: !args.no_redact,
         marks: &session.marks,
     };
+    // The marked requests' lines, found in one pass over the logs.
+    let ids: Vec<&str> = session.marks.iter().map(|m| m.request_id.as_str()).collect();
+    let marked = wontopos_logs::engine::lookup::find_requests(sources, &ids).unwrap_or_default();
     let failure_of = |id: &str| -> Option<(Option<String>, u16)> {
-        let entries = wontopos_logs::engine::lookup::find_request(sources, id).ok()?;
-        wontopos_logs::engine::lookup::failure_of(&entries).map(|f| (f.code, f.status))
+        let entries = marked.get(id)?;
+        wontopos_logs::engine::lookup::failure_of(entries).map(|f| (f.code, f.status))
     };
     report::write_markdown(out, &summary.report(), &opts, &failure_of)?;
     Ok(())

@@ -1,6 +1,7 @@
 //! Finding every line one request wrote: a byte search for the id over
 //! whole blocks first, so only the few lines that mention it are parsed.
 
+use std::collections::HashMap;
 use std::io::Read;
 
 use memchr::memmem;
@@ -29,15 +30,49 @@ pub struct Entry {
 
 /// Every record whose request id is `id`, in source order, then line order.
 pub fn find_request(sources: &[Source], id: &str) -> Result<Vec<Entry>, InputError> {
-    let mut out = Vec::new();
     if id.is_empty() {
-        return Ok(out);
+        return Ok(Vec::new());
     }
+    let finder = memmem::Finder::new(id.as_bytes());
+    find_with(sources, |hay| finder.find(hay), |found| found == id)
+}
+
+/// The records of each of `ids`, reading the sources once (an incident
+/// report's marked requests): by request id, each in source, then line order.
+pub fn find_requests(sources: &[Source], ids: &[&str]) -> Result<HashMap<String, Vec<Entry>>, InputError> {
+    let ids: Vec<&str> = ids.iter().copied().filter(|id| !id.is_empty()).collect();
+    let mut by_id: HashMap<String, Vec<Entry>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(by_id);
+    }
+    let alternatives: Vec<String> = ids.iter().map(|id| regex::escape(id)).collect();
+    let Ok(any) = regex::bytes::Regex::new(&alternatives.join("|")) else {
+        // Too many to search at once: one pass each.
+        for id in ids {
+            by_id.insert(id.to_owned(), find_request(sources, id)?);
+        }
+        return Ok(by_id);
+    };
+    for entry in find_with(sources, |hay| any.find(hay).map(|m| m.start()), |found| ids.contains(&found))? {
+        let id = entry.record.request_id.as_deref().unwrap_or_default().to_owned();
+        by_id.entry(id).or_default().push(entry);
+    }
+    Ok(by_id)
+}
+
+/// The records of lines where `find` locates a candidate and whose request
+/// id is `wanted`.
+fn find_with(
+    sources: &[Source],
+    find: impl Fn(&[u8]) -> Option<usize>,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<Vec<Entry>, InputError> {
+    let mut out = Vec::new();
     for source in sources {
         let mut r = input::open_stream(source)?;
         let name = source.name();
-        scan_for(&mut r, id.as_bytes(), |line_no, offset, bytes| {
-            if let Some(entry) = entry_if_match(&name, line_no, offset, bytes, id) {
+        scan_for(&mut r, &find, |line_no, offset, bytes| {
+            if let Some(entry) = entry_if_match(&name, line_no, offset, bytes, &wanted) {
                 out.push(entry);
             }
         })
@@ -46,11 +81,17 @@ pub fn find_request(sources: &[Source], id: &str) -> Result<Vec<Entry>, InputErr
     Ok(out)
 }
 
-fn entry_if_match(source: &str, line: u64, offset: u64, raw: &[u8], id: &str) -> Option<Entry> {
+fn entry_if_match(
+    source: &str,
+    line: u64,
+    offset: u64,
+    raw: &[u8],
+    wanted: impl Fn(&str) -> bool,
+) -> Option<Entry> {
     let raw = if line == 1 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
     let trimmed = record::trim_line(raw)?;
     let Parsed::Event(rec) = record::parse_line(trimmed) else { return None };
-    if rec.request_id.as_deref() != Some(id) {
+    if !rec.request_id.as_deref().is_some_and(wanted) {
         return None;
     }
     let text = String::from_utf8_lossy(trimmed).into_owned();
@@ -62,13 +103,13 @@ fn count_newlines(b: &[u8]) -> u64 {
     bytecount::count(b, b'\n') as u64
 }
 
-/// Calls `f(line_number, offset, line)` for each line containing `needle`.
+/// Calls `f(line_number, offset, line)` for each line where `find` finds
+/// a match (it returns the first match's position in what it is given).
 fn scan_for<R: Read + ?Sized>(
     r: &mut R,
-    needle: &[u8],
+    find: impl Fn(&[u8]) -> Option<usize>,
     mut f: impl FnMut(u64, u64, &[u8]),
 ) -> std::io::Result<()> {
-    let finder = memmem::Finder::new(needle);
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK * 2);
     // Lines before `buf[0]`, and the source offset of `buf[0]`.
     let mut lines_before = 0u64;
@@ -106,7 +147,7 @@ fn scan_for<R: Read + ?Sized>(
         let mut counted_to = from;
         let mut line_no = lines_before;
         let window = &buf[..complete];
-        while let Some(hit) = finder.find(&window[from..]).map(|i| from + i) {
+        while let Some(hit) = find(&window[from..]).map(|i| from + i) {
             let start = memchr::memrchr(b'\n', &window[..hit]).map_or(0, |i| i + 1);
             let end = memchr::memchr(b'\n', &window[hit..]).map_or(complete, |i| hit + i);
             line_no += count_newlines(&window[counted_to..start]);
@@ -131,9 +172,12 @@ mod tests {
 
     fn hits(data: &[u8], needle: &str) -> Vec<(u64, u64, String)> {
         let mut v = Vec::new();
-        scan_for(&mut &data[..], needle.as_bytes(), |n, o, l| {
-            v.push((n, o, String::from_utf8_lossy(l).into_owned()))
-        })
+        let finder = memmem::Finder::new(needle.as_bytes());
+        scan_for(
+            &mut &data[..],
+            |hay| finder.find(hay),
+            |n, o, l| v.push((n, o, String::from_utf8_lossy(l).into_owned())),
+        )
         .unwrap();
         v
     }
@@ -192,4 +236,35 @@ pub fn failure_of(entries: &[Entry]) -> Option<FailureDoc> {
         documented_status: doc.map(|d| d.status).filter(|s| *s != status),
         retry_after: rec.retry_after,
     })
+}
+
+#[cfg(test)]
+mod several {
+    use super::*;
+
+    #[test]
+    fn one_pass_finds_what_a_pass_per_id_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(
+            &path,
+            concat!(
+                "{\"request_id\":\"req_A\",\"status\":200}\n",
+                "{\"request_id\":\"req_B\",\"status\":503}\n",
+                "{\"msg\":\"mentions req_A but is not it\",\"request_id\":\"req_C\"}\n",
+                "{\"request_id\":\"req_A\",\"status\":429}\n",
+                "{\"request_id\":\"req_A.B\"}\n",
+            ),
+        )
+        .unwrap();
+        let sources = [Source::File(path)];
+        let ids = ["req_A", "req_B", "req_A.B", "req_Z", ""];
+        let by_id = find_requests(&sources, &ids).unwrap();
+        for id in ["req_A", "req_B", "req_A.B", "req_Z"] {
+            let one = find_request(&sources, id).unwrap();
+            let lines = |v: &[Entry]| v.iter().map(|e| e.line).collect::<Vec<_>>();
+            assert_eq!(lines(by_id.get(id).map_or(&[][..], Vec::as_slice)), lines(&one), "{id}");
+        }
+        assert_eq!(by_id["req_A"].len(), 2);
+    }
 }
