@@ -125,9 +125,12 @@ pub struct Counts {
 }
 
 impl Store {
+    /// Makes room for `n` failures (and their request ids, at the length
+    /// of a `req_` plus 24 characters).
     pub fn reserve_failures(&mut self, n: usize) {
+        const TYPICAL_ID_LEN: usize = 28;
         self.failures.reserve(n);
-        self.request_ids.reserve(n * 28);
+        self.request_ids.reserve(n * TYPICAL_ID_LEN);
     }
 
     /// The request id of a failure of this store.
