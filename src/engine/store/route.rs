@@ -15,26 +15,79 @@ pub fn write_route(method: Option<&str>, path: &str, scratch: &mut String, out: 
 }
 
 /// Writes `path` with its query dropped and id-like segments as `{id}`.
+/// One pass over the bytes: it runs for every failure while history loads.
 pub fn normalize_path(path: &str, out: &mut String) {
     out.clear();
-    let end = path.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(path.len());
-    for (i, seg) in path[..end].split('/').enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        if looks_like_id(seg) {
-            out.push_str("{id}");
-        } else {
-            out.push_str(seg);
+    let end = memchr::memchr2(b'?', b'#', path.as_bytes()).unwrap_or(path.len());
+    let mut rest = &path[..end];
+    loop {
+        let cut = memchr::memchr(b'/', rest.as_bytes());
+        let seg = &rest[..cut.unwrap_or(rest.len())];
+        out.push_str(if looks_like_id(seg) { "{id}" } else { seg });
+        match cut {
+            Some(i) => {
+                out.push('/');
+                rest = &rest[i + 1..];
+            }
+            None => return,
         }
     }
 }
 
+/// All digits, or at least 8 characters of letters, digits, `-` and `_`
+/// with two digits or more (`cus_8f3k2j9d`, a UUID).
 fn looks_like_id(seg: &str) -> bool {
-    let digits = seg.bytes().filter(u8::is_ascii_digit).count();
-    !seg.is_empty()
-        && (digits == seg.len()
-            || (seg.len() >= 8
-                && digits >= 2
-                && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')))
+    let (mut digits, mut id_chars) = (0, 0);
+    for b in seg.bytes() {
+        digits += usize::from(b.is_ascii_digit());
+        id_chars += usize::from(b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    }
+    !seg.is_empty() && (digits == seg.len() || (seg.len() >= 8 && digits >= 2 && id_chars == seg.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The definition, written for reading rather than speed.
+    fn normalize_reference(path: &str) -> String {
+        let end = path.find(['?', '#']).unwrap_or(path.len());
+        let id_like = |seg: &str| {
+            let digits = seg.bytes().filter(u8::is_ascii_digit).count();
+            !seg.is_empty()
+                && (digits == seg.len()
+                    || (seg.len() >= 8
+                        && digits >= 2
+                        && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')))
+        };
+        let segs: Vec<&str> =
+            path[..end].split('/').map(|seg| if id_like(seg) { "{id}" } else { seg }).collect();
+        segs.join("/")
+    }
+
+    proptest! {
+        #[test]
+        fn one_pass_matches_the_definition(path in "[/a-z0-9_?#é-]{0,40}") {
+            let mut out = String::new();
+            normalize_path(&path, &mut out);
+            prop_assert_eq!(out, normalize_reference(&path));
+        }
+    }
+
+    #[test]
+    fn folds_ids_keeps_names() {
+        let mut out = String::new();
+        for (path, want) in [
+            ("/v1/orders/52750", "/v1/orders/{id}"),
+            ("/v1/customers/cus_8f3k2j9d?x=1", "/v1/customers/{id}"),
+            ("/v1/products", "/v1/products"),
+            ("", ""),
+            ("//", "//"),
+            ("/v1/a-b-c-d-e/12ab#frag", "/v1/a-b-c-d-e/12ab"),
+        ] {
+            normalize_path(path, &mut out);
+            assert_eq!(out, want, "{path}");
+        }
+    }
 }
