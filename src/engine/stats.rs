@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::catalog::{self, Category};
 use super::insights::{Insights, RetryOffender, TopReport};
-use super::record::{is_server_error, Class, Counted, CountedEvent, Parsed, Read};
+use super::record::{is_server_error, Class, Counted, CountedEvent, Parsed, Read, Record};
 use super::spikes::{self, Spike};
 use super::time::{format_utc, format_utc_secs, Nanos};
 
@@ -343,15 +343,23 @@ impl Summary {
     /// Says whether it was counted (not outside the window).
     pub fn add(&mut self, parsed: &Parsed<'_>) -> bool {
         match parsed {
-            Parsed::Malformed(_) => self.add_malformed(),
-            Parsed::Event(r) if self.window.contains(r.ts) => {
-                if let Some(i) = self.insights.as_mut() {
-                    i.add(r);
-                }
-                self.add_event(r.ts, r.status, r.code.as_deref());
+            Parsed::Malformed(_) => {
+                self.add_malformed();
+                true
             }
-            Parsed::Event(_) => return false,
+            Parsed::Event(r) => self.add_record(r),
         }
+    }
+
+    /// Counts one event; says whether it was counted (not outside the window).
+    pub fn add_record(&mut self, r: &Record<'_>) -> bool {
+        if !self.window.contains(r.ts) {
+            return false;
+        }
+        if let Some(i) = self.insights.as_mut() {
+            i.add(r);
+        }
+        self.add_event(r.ts, r.status, r.code.as_deref());
         true
     }
 
@@ -387,7 +395,7 @@ impl Summary {
                 self.add_counted_event(&e);
             }
             Read::Detailed(r) => {
-                self.add(&Parsed::Event(r));
+                self.add_record(&r);
             }
         }
     }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::line::Line;
-use super::record::{CountedEvent, MalformedKind, Need, Parsed, Read, Record};
+use super::record::{Class, CountedEvent, MalformedKind, Need, Parsed, Read, Record};
 use super::stats::{BucketCounts, GroupStats, Summary};
 use super::time::Nanos;
 
@@ -283,7 +283,9 @@ impl Store {
             None => {}
             Some(Read::Plain(e)) => self.add_success(&e),
             Some(Read::Malformed(kind)) => self.add(source, line, &Parsed::Malformed(kind)),
-            Some(Read::Detailed(r)) => self.add(source, line, &Parsed::Event(r)),
+            // Not wrapped in a `Parsed`: a record is large, and moving it
+            // once more per failure showed in profiles.
+            Some(Read::Detailed(r)) => self.add_record(source, line, &r),
         }
     }
 
@@ -311,29 +313,39 @@ impl Store {
     }
 
     pub fn add(&mut self, source: usize, line: &Line<'_>, parsed: &Parsed<'_>) {
-        if !self.counts.summary.add_line(line.bytes, parsed) {
-            return; // left out by the filter or --since/--until
+        if !self.counts.summary.filter.as_ref().is_none_or(|f| f.matches(parsed, line.bytes)) {
+            return; // left out by the filter
         }
-        self.generation += 1;
-        let source16 = u16::try_from(source).unwrap_or(u16::MAX);
         match parsed {
             Parsed::Malformed(kind) => {
+                self.counts.summary.add(parsed);
+                self.generation += 1;
                 self.malformed.push(MalformedRec {
-                    source: source16,
+                    source: u16::try_from(source).unwrap_or(u16::MAX),
                     line: line.number,
                     offset: line.offset,
                     kind: *kind,
                 });
                 self.counts.malformed_len = self.malformed.len();
             }
-            // Most lines are successes, which need only counting; a failure's
-            // other fields are read on a second, rarer pass.
-            Parsed::Event(r) if r.is_failure() => {
+            Parsed::Event(r) => self.add_record(source, line, r),
+        }
+    }
+
+    /// An event the filter (if any) kept.
+    fn add_record(&mut self, source: usize, line: &Line<'_>, r: &Record<'_>) {
+        if !self.counts.summary.add_record(r) {
+            return; // outside --since/--until
+        }
+        self.generation += 1;
+        let source16 = u16::try_from(source).unwrap_or(u16::MAX);
+        match r.class() {
+            Class::Failure => {
                 self.insights.add(r);
                 self.add_request(source16, line, r);
             }
-            Parsed::Event(r) if r.is_request() => self.add_request(source16, line, r),
-            Parsed::Event(r) => self.insights.add(r),
+            Class::Success => self.add_request(source16, line, r),
+            Class::Event => self.insights.add(r),
         }
     }
 
