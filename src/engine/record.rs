@@ -348,12 +348,21 @@ impl Deferred {
     fn read_into<'a>(
         &self,
         line: &'a [u8],
+        text: Option<&'a str>,
         request_id: &mut Option<Ranked<Cow<'a, str>>>,
         r: &mut Record<'a>,
     ) {
-        let read = |span: Option<(usize, usize)>| span.map(|(s, e)| lossy(&line[s..e]));
+        // The line is checked for UTF-8 once (if the scanner has not done
+        // it already), not once per string: six calls on short strings cost
+        // more than one pass over the line.
+        let text = text.or_else(|| std::str::from_utf8(line).ok());
+        let read_at = |s: usize, e: usize| match text.and_then(|t| t.get(s..e)) {
+            Some(valid) => Cow::Borrowed(valid),
+            None => lossy(&line[s..e]),
+        };
+        let read = |span: Option<(usize, usize)>| span.map(|(s, e)| read_at(s, e));
         if let Some((rank, s, e)) = self.request_id {
-            offer(request_id, rank, Some(lossy(&line[s..e])));
+            offer(request_id, rank, Some(read_at(s, e)));
         }
         r.path = read(self.path);
         r.client_ip = read(self.client_ip);
@@ -385,7 +394,7 @@ impl<'a> Fields<'a> {
     fn take_record_from(&mut self, line: &'a [u8]) -> Record<'a> {
         if self.defer && Class::of(self.status.as_ref().map(|r| r.value)).needs_detail() {
             let mut located = Record::default();
-            self.deferred.read_into(line, &mut self.request_id, &mut located);
+            self.deferred.read_into(line, None, &mut self.request_id, &mut located);
             self.path = located.path;
             self.client_ip = located.client_ip;
             self.upstream = located.upstream;

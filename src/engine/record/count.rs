@@ -135,9 +135,13 @@ struct DetailFields<'a> {
 impl<'a> Target<'a> for DetailFields<'a> {
     #[inline]
     fn slot(&self, key: &[u8]) -> Slot {
+        // A settled success needs only what counting reads, so its other
+        // keys are ruled out as cheaply as counting rules them out.
+        if self.settled_success {
+            return self.counts.slot(key);
+        }
         match Slot::of(key) {
             Slot::Message(_) => Slot::Other,
-            slot if self.settled_success && Slot::is_deferred(slot) => Slot::Other,
             slot => slot,
         }
     }
@@ -168,6 +172,9 @@ impl<'a> Target<'a> for DetailFields<'a> {
     fn defers(&self) -> bool {
         true
     }
+    fn checks_whole_line(&self) -> bool {
+        true
+    }
     fn reads_error_text(&self) -> ErrorText {
         ErrorText { message: false, request_id: true }
     }
@@ -180,7 +187,7 @@ impl<'a> Target<'a> for DetailFields<'a> {
 /// [`super::read_line`]'s fast path: `None` leaves the line to serde_json.
 pub(super) fn read_fast(line: &[u8]) -> Option<Read<'_>> {
     let mut f = DetailFields::default();
-    fast::parse_object(line, &mut f)?;
+    let text = fast::parse_object(line, &mut f)?;
     let event = f.counts.into_event();
     if !event.needs_detail() {
         return Some(Read::Plain(event));
@@ -191,7 +198,7 @@ pub(super) fn read_fast(line: &[u8]) -> Option<Read<'_>> {
         return None;
     }
     let mut r = Record { ts: event.ts, status: event.status, code: event.code, ..Record::default() };
-    f.deferred.read_into(line, &mut f.request_id, &mut r);
+    f.deferred.read_into(line, text, &mut f.request_id, &mut r);
     r.request_id = f.request_id.map(|r| r.value);
     r.retry_after = f.retry_after;
     Some(Read::Detailed(r))

@@ -45,7 +45,7 @@ fn find_string_end(b: &[u8]) -> Option<usize> {
 
 /// A number token located earlier, read as the record would have read it.
 pub(super) fn number_of(token: &[u8]) -> Option<f64> {
-    let mut s = Scanner { b: token, i: 0 };
+    let mut s = Scanner::new(token, false);
     let v = s.number()?;
     (s.i == token.len()).then_some(())?;
     v.number()
@@ -54,6 +54,12 @@ pub(super) fn number_of(token: &[u8]) -> Option<f64> {
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
+    /// Check the whole line for UTF-8 at its first string read, and slice
+    /// every string read after that from it: for a reader that reads many
+    /// strings of a line, one pass over it costs less than one per string.
+    whole_line: bool,
+    /// The line as text, once checked.
+    text: Option<&'a str>,
 }
 
 /// Fills `f` from a line holding one object. `None`: not handled here.
@@ -77,6 +83,11 @@ pub(super) trait Target<'a> {
         false
     }
     fn defer(&mut self, _slot: Slot, _span: Option<(usize, usize)>) {}
+    /// Whether the strings read are checked by one pass over the whole line
+    /// (see [`parse_object`]) rather than one by one.
+    fn checks_whole_line(&self) -> bool {
+        false
+    }
     /// Which of `error.message` and `error.request_id` are read; what is
     /// not read is only checked.
     fn reads_error_text(&self) -> ErrorText {
@@ -90,8 +101,10 @@ pub(super) struct ErrorText {
     pub request_id: bool,
 }
 
-pub(super) fn parse_object<'a, T: Target<'a>>(line: &'a [u8], f: &mut T) -> Option<()> {
-    let mut s = Scanner { b: line, i: 0 };
+/// `Some` when the line was handled here, holding the line as text if a
+/// target that [`Target::checks_whole_line`] had it checked.
+pub(super) fn parse_object<'a, T: Target<'a>>(line: &'a [u8], f: &mut T) -> Option<Option<&'a str>> {
+    let mut s = Scanner::new(line, f.checks_whole_line());
     s.ws();
     s.eat(b'{')?;
     s.ws();
@@ -148,10 +161,14 @@ pub(super) fn parse_object<'a, T: Target<'a>>(line: &'a [u8], f: &mut T) -> Opti
         }
     }
     s.ws();
-    (s.i == s.b.len()).then_some(())
+    (s.i == s.b.len()).then_some(s.text)
 }
 
 impl<'a> Scanner<'a> {
+    fn new(b: &'a [u8], whole_line: bool) -> Self {
+        Scanner { b, i: 0, whole_line, text: None }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
@@ -189,7 +206,17 @@ impl<'a> Scanner<'a> {
     #[inline]
     fn string(&mut self) -> Option<&'a str> {
         let (start, end) = self.string_span()?;
-        std::str::from_utf8(&self.b[start..end]).ok()
+        if !self.whole_line {
+            return std::str::from_utf8(&self.b[start..end]).ok();
+        }
+        // A bad byte anywhere sends the line to serde_json, which decodes
+        // it lossily: the same values, found more slowly, on a rare line.
+        let text = match self.text {
+            Some(t) => t,
+            None => *self.text.insert(std::str::from_utf8(self.b).ok()?),
+        };
+        // Both ends are next to a `"`, so on character boundaries.
+        text.get(start..end)
     }
 
     #[inline]
