@@ -15,34 +15,31 @@ pub fn write_route(method: Option<&str>, path: &str, scratch: &mut String, out: 
 }
 
 /// Writes `path` with its query dropped and id-like segments as `{id}`.
-/// One pass over the bytes: it runs for every failure while history loads.
+/// One pass over the bytes, no calls per segment: it runs for every
+/// failure while history loads, on paths of a few short segments.
 pub fn normalize_path(path: &str, out: &mut String) {
     out.clear();
-    let end = memchr::memchr2(b'?', b'#', path.as_bytes()).unwrap_or(path.len());
-    let mut rest = &path[..end];
+    let bytes = path.as_bytes();
+    let (mut start, mut digits, mut id_chars) = (0, 0, 0);
+    let mut i = 0;
     loop {
-        let cut = memchr::memchr(b'/', rest.as_bytes());
-        let seg = &rest[..cut.unwrap_or(rest.len())];
-        out.push_str(if looks_like_id(seg) { "{id}" } else { seg });
-        match cut {
-            Some(i) => {
-                out.push('/');
-                rest = &rest[i + 1..];
+        let b = bytes.get(i).copied();
+        if matches!(b, None | Some(b'/' | b'?' | b'#')) {
+            let seg = &path[start..i];
+            let len = seg.len();
+            let id_like = len > 0 && (digits == len || (len >= 8 && digits >= 2 && id_chars == len));
+            out.push_str(if id_like { "{id}" } else { seg });
+            if b != Some(b'/') {
+                return;
             }
-            None => return,
+            out.push('/');
+            (start, digits, id_chars) = (i + 1, 0, 0);
+        } else if let Some(b) = b {
+            digits += usize::from(b.is_ascii_digit());
+            id_chars += usize::from(b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         }
+        i += 1;
     }
-}
-
-/// All digits, or at least 8 characters of letters, digits, `-` and `_`
-/// with two digits or more (`cus_8f3k2j9d`, a UUID).
-fn looks_like_id(seg: &str) -> bool {
-    let (mut digits, mut id_chars) = (0, 0);
-    for b in seg.bytes() {
-        digits += usize::from(b.is_ascii_digit());
-        id_chars += usize::from(b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    }
-    !seg.is_empty() && (digits == seg.len() || (seg.len() >= 8 && digits >= 2 && id_chars == seg.len()))
 }
 
 #[cfg(test)]
