@@ -78,8 +78,64 @@ pub struct GroupInfo {
     pub last_seen: Option<Nanos>,
     /// The arrival order of its first failure, for "new" markers.
     pub first_index: usize,
-    /// Failures per slot.
-    pub series: BTreeMap<i64, u32>,
+    /// Failures per slot, but for the slot being filled (`current`): read
+    /// them together with [`GroupInfo::series`].
+    series: BTreeMap<i64, u32>,
+    /// Failures mostly come in time order: counted here until the slot
+    /// changes, not looked up in the map each time.
+    current: Option<(i64, u32)>,
+}
+
+impl GroupInfo {
+    fn new(code: Option<Box<str>>, status: u16, first_index: usize) -> Self {
+        GroupInfo {
+            code,
+            status,
+            count: 0,
+            first_seen: None,
+            last_seen: None,
+            first_index,
+            series: BTreeMap::new(),
+            current: None,
+        }
+    }
+
+    fn count_in(&mut self, slot: i64, n: u32) {
+        match &mut self.current {
+            Some((s, count)) if *s == slot => *count += n,
+            current => {
+                if let Some((s, count)) = current.replace((slot, n)) {
+                    *self.series.entry(s).or_default() += count;
+                }
+            }
+        }
+    }
+
+    /// Failures per slot. A slot may come twice (once from the map, once
+    /// as the slot being filled): sum what it yields.
+    pub fn series(&self) -> impl Iterator<Item = (&i64, &u32)> {
+        self.series.iter().chain(self.current.as_ref().map(|(slot, n)| (slot, n)))
+    }
+}
+
+/// What a failure group is: its code and status.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct GroupKey {
+    code: Option<Box<str>>,
+    status: u16,
+}
+
+/// A [`GroupKey`] with a borrowed code; hashes as the owned one does.
+#[derive(Hash)]
+struct GroupKeyRef<'a> {
+    code: Option<&'a str>,
+    status: u16,
+}
+
+impl hashbrown::Equivalent<GroupKey> for GroupKeyRef<'_> {
+    fn equivalent(&self, key: &GroupKey) -> bool {
+        self.status == key.status && self.code == key.code.as_deref()
+    }
 }
 
 /// Strings seen again and again (API keys, routes), stored once.
@@ -216,7 +272,7 @@ pub struct Store {
     /// Who is behind the failures, kept live.
     pub insights: super::insights::Insights,
     pub notices: Vec<String>,
-    group_ids: foldhash::HashMap<(Option<Box<str>>, u16), u32>,
+    group_ids: hashbrown::HashMap<GroupKey, u32, foldhash::fast::RandomState>,
     /// Failures come in runs of the same group (a storm, an outage).
     last_group: Option<u32>,
     scratch_path: String,
@@ -254,7 +310,7 @@ impl Store {
             ips: Interner::default(),
             insights: super::insights::Insights::without_tops(),
             notices: Vec::new(),
-            group_ids: foldhash::HashMap::default(),
+            group_ids: hashbrown::HashMap::default(),
             last_group: None,
             scratch_path: String::new(),
             scratch_route: String::new(),
@@ -364,24 +420,15 @@ impl Store {
             let info = &c.groups[g as usize];
             info.status == status && info.code.as_deref() == r.code.as_deref()
         });
-        let key = match cached {
-            Some(_) => None,
-            None => Some((r.code.as_deref().map(Box::from), status)),
-        };
-        let group = match cached.or_else(|| key.as_ref().and_then(|k| self.group_ids.get(k).copied())) {
+        // Looked up by the borrowed code: failures of different groups
+        // interleave, and a key built per lookup was an allocation each.
+        let wanted = GroupKeyRef { code: r.code.as_deref(), status };
+        let group = match cached.or_else(|| self.group_ids.get(&wanted).copied()) {
             Some(g) => g,
             None => {
-                let key = key.expect("looked up by key when not cached");
+                let key = GroupKey { code: wanted.code.map(Box::from), status };
                 let g = u32::try_from(c.groups.len()).unwrap_or(u32::MAX);
-                c.groups.push(GroupInfo {
-                    code: key.0.clone(),
-                    status,
-                    count: 0,
-                    first_seen: None,
-                    last_seen: None,
-                    first_index: index,
-                    series: BTreeMap::new(),
-                });
+                c.groups.push(GroupInfo::new(key.code.clone(), status, index));
                 self.by_group.push(Vec::new());
                 self.group_ids.insert(key, g);
                 g
@@ -393,7 +440,7 @@ impl Store {
         if let Some(ts) = r.ts {
             info.first_seen = Some(info.first_seen.map_or(ts, |f| f.min(ts)));
             info.last_seen = Some(info.last_seen.map_or(ts, |l| l.max(ts)));
-            *info.series.entry(slot.unwrap_or_else(|| slot_of(ts))).or_default() += 1;
+            info.count_in(slot.unwrap_or_else(|| slot_of(ts)), 1);
         }
         let route = r
             .path

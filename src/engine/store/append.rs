@@ -1,7 +1,7 @@
 //! Joining the store of one chunk of a file onto the store of what came
 //! before it, for the parallel history load.
 
-use super::{GroupInfo, Interner, Store};
+use super::{GroupInfo, GroupKey, Interner, Store};
 
 impl Store {
     /// Appends `part`, the store of the lines that follow this one's in
@@ -26,7 +26,7 @@ impl Store {
             .groups
             .into_iter()
             .map(|g| {
-                let key = (g.code.clone(), g.status);
+                let key = GroupKey { code: g.code.clone(), status: g.status };
                 if let Some(&id) = self.group_ids.get(&key) {
                     let mine = &mut c.groups[id as usize];
                     mine.count += g.count;
@@ -34,8 +34,8 @@ impl Store {
                         mine.first_seen = Some(mine.first_seen.map_or(t, |f| f.min(t)));
                         mine.last_seen = Some(mine.last_seen.map_or(t, |l| l.max(t)));
                     }
-                    for (slot, n) in g.series {
-                        *mine.series.entry(slot).or_default() += n;
+                    for (slot, n) in g.series() {
+                        mine.count_in(*slot, *n);
                     }
                     id
                 } else {

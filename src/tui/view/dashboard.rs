@@ -183,7 +183,7 @@ fn render_groups(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
             let trend = spark_range.map_or_else(String::new, |(from, to, _)| {
                 let bucket = ((to - from) / 12).max(10);
                 let pts =
-                    rebucket(&info.series, from, to, bucket, |a: &mut u64, v: &u32| *a += u64::from(*v));
+                    rebucket(info.series(), from, to, bucket, |a: &mut u64, v: &u32| *a += u64::from(*v));
                 sparkline(&pts.iter().map(|p| p.1).collect::<Vec<_>>())
             });
             // First seen after the history was read: new in this session.
