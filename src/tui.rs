@@ -94,6 +94,8 @@ fn source_state(s: &Source, spool: &Spool) -> SourceState {
             path: (!s.is_gzip()).then(|| p.clone()),
             initial_size: std::fs::metadata(p).map_or(0, |m| m.len()),
             read: 0,
+            counted: false,
+            indexed: 0,
             caught_up: false,
             ended: false,
         },
@@ -102,6 +104,8 @@ fn source_state(s: &Source, spool: &Spool) -> SourceState {
             path: Some(spool.path.clone()),
             initial_size: 0,
             read: 0,
+            counted: false,
+            indexed: 0,
             caught_up: true,
             ended: false,
         },
@@ -369,18 +373,32 @@ type LookupSlot = Arc<Mutex<Option<(String, Result<Vec<Entry>, String>)>>>;
 
 /// For benchmarks (`benches/compare.sh`): with `WONTOPOS_LOADED_MARK=FILE`,
 /// the wall clock (Unix nanoseconds) at which the first frame with the
-/// whole history was drawn, and its request count, are written to FILE, so
-/// the script can time it without a poller sharing the cores it measures.
-struct LoadedMark(Option<PathBuf>);
+/// complete counts of the history was drawn, and its request count, are
+/// written to FILE; a second line, `NANOS indexed`, follows once the
+/// failures' details are read too. So the script can time both without a
+/// poller sharing the cores it measures.
+struct LoadedMark {
+    file: Option<PathBuf>,
+    counted: bool,
+}
 
 impl LoadedMark {
     fn from_env() -> Self {
-        LoadedMark(std::env::var_os("WONTOPOS_LOADED_MARK").map(PathBuf::from))
+        LoadedMark { file: std::env::var_os("WONTOPOS_LOADED_MARK").map(PathBuf::from), counted: false }
     }
-    fn drawn(&mut self, requests: u64) {
-        if let Some(file) = self.0.take() {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    fn drawn(&mut self, requests: u64, indexed: bool) {
+        let Some(file) = &self.file else { return };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        if !self.counted {
+            self.counted = true;
             let _ = std::fs::write(file, format!("{} {requests}\n", now.as_nanos()));
+        }
+        if indexed {
+            use std::io::Write;
+            if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(file) {
+                let _ = writeln!(f, "{} indexed", now.as_nanos());
+            }
+            self.file = None;
         }
     }
 }
@@ -428,9 +446,9 @@ fn event_loop(
                 dirty = true;
             }
         }
-        let (generation, loading) = {
+        let (generation, loading, indexing) = {
             let st = lock(store);
-            (st.generation, st.progress().is_some())
+            (st.generation, st.progress().is_some(), st.indexing().is_some())
         };
         // The frame that shows the finished history is the one the operator
         // waits for: drawn at once, not at the next slow tick.
@@ -441,7 +459,7 @@ fn event_loop(
         let store_changed = generation != drawn_generation && app.paused.is_none();
         // While the history loads, fewer frames leave the cores to the readers;
         // keys still redraw at once.
-        let gap = Duration::from_millis(if loading { 250 } else { 33 });
+        let gap = Duration::from_millis(if loading || indexing { 250 } else { 33 });
         if dirty || (store_changed && last_draw.elapsed() >= gap) {
             let st = lock(store);
             // A failed draw (a vanished terminal, say) is not worth dying for.
@@ -451,7 +469,7 @@ fn event_loop(
             });
             drawn_generation = st.generation;
             if !loading {
-                loaded_mark.drawn(st.counts.summary.totals.requests);
+                loaded_mark.drawn(st.counts.summary.totals.requests, !indexing);
             }
             dirty = false;
             last_draw = Instant::now();

@@ -27,6 +27,8 @@ fn load(name: &str) -> Store {
         path: Some(path.clone()),
         initial_size: 0,
         read: 0,
+        counted: false,
+        indexed: 0,
         caught_up: true,
         ended: true,
     };
@@ -187,4 +189,23 @@ fn undocumented_groups_are_red() {
     let col = text.lines().nth(row).and_then(|l| l.find("UNDOC")).expect("marked UNDOC");
     let cell = &buffer[(u16::try_from(col).expect("col"), u16::try_from(row).expect("row"))];
     assert_eq!(cell.fg, Color::Red);
+}
+
+/// After the counting pass of a large history, and before its detail pass:
+/// the totals are final and the header says the failures are still being
+/// indexed, instead of a loading bar.
+#[test]
+fn header_while_failures_are_indexed() {
+    let mut store = load("app.log");
+    let size = std::fs::metadata(sample("app.log")).expect("sample").len();
+    let s = &mut store.sources[0];
+    (s.initial_size, s.read, s.counted, s.indexed, s.caught_up) = (size, size, true, size / 4, false);
+    assert_eq!(store.progress(), None, "the counts are complete");
+    assert!(store.indexing().is_some_and(|p| (p - 0.25).abs() < 0.001), "{:?}", store.indexing());
+    let mut app = App::new(true, None);
+    let terminal = draw(&mut app, &store, 120, 40);
+    let text = format!("{}", terminal.backend());
+    assert!(text.contains("requests 5,000 "), "{text}");
+    assert!(text.contains("indexing failures ") && text.contains(" 25%"), "{text}");
+    assert!(!text.contains("loading "), "{text}");
 }

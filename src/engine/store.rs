@@ -250,6 +250,11 @@ pub struct SourceState {
     /// Size when reading started, for the progress indicator.
     pub initial_size: u64,
     pub read: u64,
+    /// Its history is counted: every total, group and series is complete,
+    /// though the failures' details may still be being read (`indexed`).
+    pub counted: bool,
+    /// Bytes of history whose failures' details are read, after `counted`.
+    pub indexed: u64,
     pub caught_up: bool,
     pub ended: bool,
 }
@@ -406,42 +411,64 @@ impl Store {
     }
 
     fn add_request(&mut self, source: u16, line: &Line<'_>, r: &Record<'_>) {
-        let c = &mut self.counts;
         let slot = match (r.ts, r.status) {
-            (Some(ts), Some(status)) => Some(c.add_to_series(ts, status)),
+            (Some(ts), Some(status)) => Some(self.counts.add_to_series(ts, status)),
             _ => None,
         };
         if !r.is_failure() {
             return;
         }
         let Some(status) = r.status else { return };
-        let index = self.failures.len();
+        let group = self.count_failure(r.code.as_deref(), status, r.ts, slot);
+        self.push_failure(group, source, line, r);
+    }
+
+    /// The id of the group of (`code`, `status`), made if new.
+    fn group_of(&mut self, code: Option<&str>, status: u16) -> u32 {
+        let c = &mut self.counts;
         let cached = self.last_group.filter(|&g| {
             let info = &c.groups[g as usize];
-            info.status == status && info.code.as_deref() == r.code.as_deref()
+            info.status == status && info.code.as_deref() == code
         });
         // Looked up by the borrowed code: failures of different groups
         // interleave, and a key built per lookup was an allocation each.
-        let wanted = GroupKeyRef { code: r.code.as_deref(), status };
-        let group = match cached.or_else(|| self.group_ids.get(&wanted).copied()) {
+        let group = match cached.or_else(|| self.group_ids.get(&GroupKeyRef { code, status }).copied()) {
             Some(g) => g,
             None => {
-                let key = GroupKey { code: wanted.code.map(Box::from), status };
+                let key = GroupKey { code: code.map(Box::from), status };
                 let g = u32::try_from(c.groups.len()).unwrap_or(u32::MAX);
-                c.groups.push(GroupInfo::new(key.code.clone(), status, index));
+                c.groups.push(GroupInfo::new(key.code.clone(), status, self.failures.len()));
                 self.by_group.push(Vec::new());
                 self.group_ids.insert(key, g);
                 g
             }
         };
         self.last_group = Some(group);
-        let info = &mut c.groups[group as usize];
+        group
+    }
+
+    /// Counts a failure in its group (`slot`: its series slot, if known).
+    fn count_failure(
+        &mut self,
+        code: Option<&str>,
+        status: u16,
+        ts: Option<Nanos>,
+        slot: Option<i64>,
+    ) -> u32 {
+        let group = self.group_of(code, status);
+        let info = &mut self.counts.groups[group as usize];
         info.count += 1;
-        if let Some(ts) = r.ts {
+        if let Some(ts) = ts {
             info.first_seen = Some(info.first_seen.map_or(ts, |f| f.min(ts)));
             info.last_seen = Some(info.last_seen.map_or(ts, |l| l.max(ts)));
             info.count_in(slot.unwrap_or_else(|| slot_of(ts)), 1);
         }
+        group
+    }
+
+    /// Keeps the compact record of a failure counted in `group`.
+    fn push_failure(&mut self, group: u32, source: u16, line: &Line<'_>, r: &Record<'_>) {
+        let index = self.failures.len();
         let route = r
             .path
             .as_deref()
@@ -450,7 +477,7 @@ impl Store {
         self.failures.push(FailureRec {
             ts: r.ts,
             source,
-            status,
+            status: r.status.unwrap_or_default(),
             group,
             key: self.keys.intern(r.api_key_id.as_deref()),
             route: self.routes.intern(route.map(|()| self.scratch_route.as_str())),
@@ -485,9 +512,10 @@ impl Store {
         self.generation += 1;
     }
 
-    /// Share of the initial content read, 0.0..=1.0, while loading.
+    /// Share of the initial content read, 0.0..=1.0, while loading: `None`
+    /// once the counts are complete.
     pub fn progress(&self) -> Option<f64> {
-        if self.sources.iter().all(|s| s.caught_up) {
+        if self.sources.iter().all(|s| s.caught_up || s.counted) {
             return None;
         }
         let total: u64 = self.sources.iter().map(|s| s.initial_size).sum();
@@ -504,9 +532,11 @@ impl super::scan::Sink for Store {
 }
 
 mod append;
+mod phased;
 mod rank;
 mod route;
 
+pub use phased::DetailLine;
 pub use route::{normalize_path, write_route};
 
 pub fn slot_of(ts: Nanos) -> i64 {
