@@ -57,36 +57,42 @@ if [ -n "$id" ]; then
   hyperfine --warmup 1 --runs 5 -N "$bin show $id $log" 2>/dev/null | grep -E "Time" | sed "s/^/show $id: /"
 fi
 
-# The TUI: from launching `tail` to the first frame that shows every
-# request. The program writes that moment to a file (WONTOPOS_LOADED_MARK)
-# so that no poller competes for the cores; the screen is checked after.
+# The TUI: from launching `tail` to the first frame that shows the complete
+# counts of the history, and to the moment its failures are indexed too
+# (request lists, rankings). The program writes both moments to a file
+# (WONTOPOS_LOADED_MARK) so that no poller competes for the cores; the
+# screen is checked after.
 want=$("$bin" summary --json "$log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
 shown=$(python3 -c "print('{:,}'.format($want))")
 sock=bench-$$
 times=()
+indexed=()
 for run in 1 2 3 4 5; do
   mark=$(mktemp -u)
   tmux -L "$sock" -f /dev/null new-session -d -s m -x 120 -y 40 "sleep 60"
   start=$(date +%s%N)
   tmux -L "$sock" respawn-pane -k -t m "WONTOPOS_LOADED_MARK=$mark exec $bin tail $log"
-  for _ in $(seq 600); do [ -s "$mark" ] && break; sleep 0.1; done
-  read -r end count < "$mark"
+  for _ in $(seq 600); do [ -f "$mark" ] && [ "$(wc -l < "$mark")" -ge 2 ] && break; sleep 0.1; done
+  { read -r end count; read -r end_indexed _; } < "$mark"
   [ "$count" = "$want" ] || { echo "tail showed $count requests, summary counted $want" >&2; exit 1; }
   sleep 0.2
   tmux -L "$sock" capture-pane -p -t m | grep -q "requests $shown " || { echo "screen lacks 'requests $shown'" >&2; exit 1; }
   pid=$(pgrep -f "^$bin tail" | head -1)
   rss=$(grep VmHWM /proc/"$pid"/status | awk '{print $2}')
   times+=("$(( (end - start) / 1000000 ))")
+  indexed+=("$(( (end_indexed - start) / 1000000 ))")
   tmux -L "$sock" kill-server
   rm -f "$mark"
   sleep 0.3
 done
 median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
-python3 - "$json" "$median" "$rss" "${times[*]}" <<'PY'
+median_indexed=$(printf '%s\n' "${indexed[@]}" | sort -n | sed -n 3p)
+python3 - "$json" "$median" "$rss" "${times[*]}" "$median_indexed" <<'PY'
 import json, sys
 two = json.load(open(sys.argv[1]))["results"][0]["mean"]
 tail = int(sys.argv[2]) / 1000
+indexed = int(sys.argv[5]) / 1000
 print(f"tail: complete counts on screen after {tail:.3f} s (median of {sys.argv[4]} ms), "
-      f"{tail / two:.2f} x summary; peak RSS {int(sys.argv[3]) // 1024} MiB")
+      f"{tail / two:.2f} x summary; failures indexed after {indexed:.3f} s; peak RSS {int(sys.argv[3]) // 1024} MiB")
 PY
 rm -f "$json"
