@@ -191,10 +191,11 @@ impl App {
         ids
     }
 
-    /// The store itself is filtered (a filter reads everything again);
-    /// only groups with nothing left after a pause-time filter are hidden.
+    /// The store itself is filtered (a filter reads everything again), so
+    /// every group with a failure counted is shown, whether or not its
+    /// failures' records are read yet (a large history counts first).
     fn group_matches(&self, store: &Store, g: u32) -> bool {
-        self.requests_of(store, g).next().is_some()
+        self.counts(store).groups.get(g as usize).is_some_and(|info| info.count > 0)
     }
 
     pub fn selected_group(&self, store: &Store) -> Option<u32> {

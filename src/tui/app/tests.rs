@@ -112,6 +112,28 @@ fn y_copies_selected_request() {
     assert_eq!(app.handle_key(key(KeyCode::Char('y')), &store), Action::Copy("req_A2".into()));
 }
 
+/// A large history is counted before its failures are read: every group is
+/// listed from the start, and its requests fill in as they are read.
+#[test]
+fn groups_show_before_their_failures_are_read() {
+    let mut store = Store::new(60, Vec::new());
+    let mut details = Vec::new();
+    for (i, text) in LOG.lines().enumerate() {
+        let line = Line { number: i as u64 + 1, offset: 0, bytes: text.as_bytes(), oversized: false };
+        store.count_only(0, &line, &mut details);
+    }
+    let app = App::new(true, None);
+    let groups = app.visible_groups(&store);
+    assert_eq!(groups.len(), 2);
+    assert_eq!(app.requests_of(&store, groups[0]).count(), 0);
+    assert_eq!(details.len(), 3, "the three failures are left for the detail pass");
+    for d in &details {
+        let text = LOG.lines().nth(usize::try_from(d.number).unwrap() - 1).unwrap();
+        store.add_details(0, &Line { number: d.number, offset: 0, bytes: text.as_bytes(), oversized: false });
+    }
+    assert_eq!(app.requests_of(&store, groups[0]).count(), 2);
+}
+
 #[test]
 fn paused_view_ignores_new_failures() {
     let mut store = store_from(LOG);
