@@ -115,8 +115,10 @@ pub fn load_history(
                     } else {
                         let k = task - chunks;
                         match lists.take(k) {
-                            Some(details) => read_details(path, &details, &mut block, new_part())
-                                .map(|part| Done::Detailed { k, part }),
+                            Some(details) => {
+                                let part = read_details(path, &details, &mut block, new_part());
+                                Ok(Done::Detailed { k, part })
+                            }
                             // Its counting pass failed and said so.
                             None => continue,
                         }
@@ -162,7 +164,16 @@ pub fn load_history(
             if next_counted == chunks {
                 while let Some(part) = detailed.remove(&next_detailed) {
                     let shift = lines_before[usize::try_from(next_detailed).unwrap_or(usize::MAX)];
-                    st.append(source, part, shift);
+                    match part {
+                        Ok(part) => st.append(source, part, shift),
+                        // The counts stand (the follower goes on from where they
+                        // end); only these failures' records are missing.
+                        Err(e) => st.notice(format!(
+                            "{}: the failures of lines {}.. were counted but not read again: {e}",
+                            path.display(),
+                            shift + 1
+                        )),
+                    }
                     next_detailed += 1;
                     if let Some(s) = st.sources.get_mut(source) {
                         s.indexed = range(next_detailed - 1).1;
@@ -177,8 +188,16 @@ pub fn load_history(
 /// What a worker hands back: a chunk counted (or read in full, with one
 /// pass), or a chunk's details read.
 enum Done {
-    Counted { k: u64, part: Store, lines: u64 },
-    Detailed { k: u64, part: Store },
+    Counted {
+        k: u64,
+        part: Store,
+        lines: u64,
+    },
+    /// An error here leaves the counts standing: see `load_history`.
+    Detailed {
+        k: u64,
+        part: io::Result<Store>,
+    },
 }
 
 /// The counting pass's sink: counts into `store`, noting the lines whose
@@ -300,6 +319,23 @@ mod tests {
         // 100 requests a second) about halfway.
         let window = TimeWindow { since: Some(1_795_525_200_000_000_000 + 300 * 1_000_000_000), until: None };
         load_equals_one_reader(&big_log(dir.path()), None, window);
+    }
+
+    /// A file cut short between the passes (truncated in place): the detail
+    /// pass says so instead of reading past its end.
+    #[test]
+    fn detail_pass_on_a_file_cut_short_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cut.log");
+        let failure = br#"{"status":503,"code":"service_unavailable","request_id":"req_1"}"#;
+        std::fs::write(&path, [&failure[..], b"\n"].concat()).unwrap();
+        let len = u32::try_from(failure.len()).unwrap();
+        let here = DetailLine { number: 1, offset: 0, len };
+        let gone = DetailLine { number: 2, offset: u64::from(len) + 1, len };
+        let mut block = Vec::new();
+        let part = read_details(&path, &[here], &mut block, Store::new(60, vec![])).unwrap();
+        assert_eq!(part.failures.len(), 1);
+        assert!(read_details(&path, &[here, gone], &mut block, Store::new(60, vec![])).is_err());
     }
 
     /// With a filter, every field is read in a single pass.
