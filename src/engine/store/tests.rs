@@ -1,5 +1,6 @@
 use super::*;
 use crate::engine::line::Line;
+use std::collections::BTreeMap;
 
 fn route_of(method: Option<&str>, path: Option<&str>) -> Option<String> {
     let mut out = String::new();
