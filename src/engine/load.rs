@@ -63,65 +63,56 @@ pub fn load_history(
     };
     let chunks = end.div_ceil(CHUNK);
     let two_passes = filter.is_none() && chunks >= 2;
-    let new_part = || {
-        let part = Store::new(bucket, Vec::new()).with_window(window).with_filter(filter.clone());
-        if two_passes {
-            return part;
-        }
-        // Room for a failure every 1.5 KB (a high failure rate), so the
-        // chunk's records are not copied as their vector grows.
-        let mut part = part;
-        part.reserve_failures(usize::try_from(CHUNK / 1536).unwrap_or(0));
-        part
-    };
+    let new_part = || Store::new(bucket, Vec::new()).with_window(window).with_filter(filter.clone());
     let range = |k: u64| (k * CHUNK, ((k + 1) * CHUNK).min(end));
+    let lists = DetailLists::new(if two_passes { chunks } else { 0 });
+    // Chunk `k`'s single (or counting) pass.
+    let first_pass = |k: u64| -> io::Result<Done> {
+        let (from, to) = range(k);
+        let mut part = new_part();
+        let lines = if two_passes {
+            let mut counting = Counting { store: &mut part, details: Vec::new() };
+            let lines = scan_chunk(path, from, to, &mut counting);
+            // Filled whatever happened, so no detail pass waits forever.
+            lists.put(k, lines.is_ok().then_some(counting.details));
+            lines?
+        } else {
+            // Room for a failure every 1.5 KB (a high failure rate), so the
+            // chunk's records are not copied as their vector grows.
+            part.reserve_failures(usize::try_from(CHUNK / 1536).unwrap_or(0));
+            scan_chunk(path, from, to, &mut part)?
+        };
+        Ok(Done::Counted { k, part, lines })
+    };
+    // Chunk `k`'s detail pass; `None` if its counting pass failed (and said so).
+    let detail_pass = |k: u64, block: &mut Vec<u8>| {
+        let details = lists.take(k)?;
+        Some(Done::Detailed { k, part: read_details(path, &details, block, new_part()) })
+    };
     // Tasks: chunk k's single (or counting) pass is task k; with two
     // passes, its detail pass is task `chunks + k`, so every count comes
     // before any detail. A detail pass waits for its chunk's list.
     let tasks = if two_passes { 2 * chunks } else { chunks };
-    let lists = DetailLists::new(if two_passes { chunks } else { 0 });
     let next = AtomicU64::new(0);
     let threads = threads.max(1);
     let (tx, rx) = mpsc::sync_channel::<io::Result<Done>>(threads);
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let tx = tx.clone();
-            let (next, lists, new_part, range) = (&next, &lists, &new_part, &range);
+            let (next, first_pass, detail_pass) = (&next, &first_pass, &detail_pass);
             scope.spawn(move || {
-                // The detail pass's block, kept from chunk to chunk: a fresh
-                // 16 MiB per chunk cost its page faults and zeroing each time.
+                // The detail pass's block, kept from chunk to chunk.
                 let mut block = Vec::new();
                 loop {
                     let task = next.fetch_add(1, Ordering::SeqCst);
-                    if task >= tasks {
+                    let result = if task >= tasks {
                         return;
-                    }
-                    let result = if task < chunks {
-                        let (from, to) = range(task);
-                        let mut part = new_part();
-                        let result = if two_passes {
-                            let mut counting = Counting { store: &mut part, details: Vec::new() };
-                            let result = std::fs::File::open(path)
-                                .and_then(|f| super::scan::scan_range(f, from, to, &mut counting));
-                            let details = std::mem::take(&mut counting.details);
-                            // Filled whatever happened, so no detail pass waits forever.
-                            lists.put(task, result.as_ref().ok().map(|_| details));
-                            result
-                        } else {
-                            std::fs::File::open(path)
-                                .and_then(|f| super::scan::scan_range(f, from, to, &mut part))
-                        };
-                        result.map(|lines| Done::Counted { k: task, part, lines })
+                    } else if task < chunks {
+                        first_pass(task)
+                    } else if let Some(done) = detail_pass(task - chunks, &mut block) {
+                        Ok(done)
                     } else {
-                        let k = task - chunks;
-                        match lists.take(k) {
-                            Some(details) => {
-                                let part = read_details(path, &details, &mut block, new_part());
-                                Ok(Done::Detailed { k, part })
-                            }
-                            // Its counting pass failed and said so.
-                            None => continue,
-                        }
+                        continue;
                     };
                     if tx.send(result).is_err() {
                         return;
@@ -183,6 +174,10 @@ pub fn load_history(
         }
         Ok(Loaded { offset: end, next_line: lines_total + 1 })
     })
+}
+
+fn scan_chunk<S: super::scan::Sink>(path: &Path, from: u64, to: u64, sink: &mut S) -> io::Result<u64> {
+    std::fs::File::open(path).and_then(|f| super::scan::scan_range(f, from, to, sink))
 }
 
 /// What a worker hands back: a chunk counted (or read in full, with one

@@ -380,9 +380,15 @@ impl Summary {
     /// Says whether it was counted (not outside the window).
     pub fn add_counted_event(&mut self, e: &CountedEvent<'_>) -> bool {
         debug_assert!(self.insights.is_none() || !e.needs_detail());
-        let inside = self.window.contains(e.ts);
+        self.count_event(e.ts, e.status, e.code.as_deref())
+    }
+
+    /// Counts an event by the fields counting reads, for a summary without
+    /// rankings; says whether it was counted (not outside the window).
+    pub fn count_event(&mut self, ts: Option<Nanos>, status: Option<u16>, code: Option<&str>) -> bool {
+        let inside = self.window.contains(ts);
         if inside {
-            self.add_event(e.ts, e.status, e.code.as_deref());
+            self.add_event(ts, status, code);
         }
         inside
     }

@@ -5,7 +5,7 @@
 //! re-read from their file when shown).
 
 use super::line::Line;
-use super::record::{Class, CountedEvent, MalformedKind, Need, Parsed, Read, Record};
+use super::record::{Class, MalformedKind, Need, Parsed, Read, Record};
 use super::stats::{BucketCounts, GroupStats, Summary};
 use super::time::Nanos;
 use groups::GroupKey;
@@ -165,6 +165,16 @@ pub struct SourceState {
     pub ended: bool,
 }
 
+/// What [`Store::count_event`] did with an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tally {
+    /// Outside --since/--until: not counted.
+    Outside,
+    Counted,
+    /// A failure, counted in this group.
+    Failure(u32),
+}
+
 /// Everything the view shows. Fed line by line; `counts` is what the
 /// dashboard renders, the vectors are append-only.
 #[derive(Debug, Clone)]
@@ -238,9 +248,7 @@ impl Store {
 
     /// Counts one raw line from `source`.
     pub fn add_line(&mut self, source: usize, line: &Line<'_>) {
-        if let Some(s) = self.sources.get_mut(source) {
-            s.read = s.read.max(line.offset + line.bytes.len() as u64 + 1);
-        }
+        self.note_read(source, line);
         if self.counts.summary.filter.is_some() {
             let Some(parsed) = super::scan::classify_for(line, self.need_for_lines()) else { return };
             self.add(source, line, &parsed);
@@ -250,20 +258,19 @@ impl Store {
         // large, and each move of it per failure showed in profiles.
         match &super::scan::read(line) {
             None => {}
-            Some(Read::Plain(e)) => self.add_success(e),
+            // A success, nine lines in ten: counted, and nothing of it kept.
+            Some(Read::Plain(e)) => {
+                self.count_event(e.ts, e.status, e.code.as_deref());
+            }
             Some(Read::Malformed(kind)) => self.add(source, line, &Parsed::Malformed(*kind)),
             Some(Read::Detailed(r)) => self.add_record(source, line, r),
         }
     }
 
-    /// A success, nine lines in ten: counted, and nothing of it kept.
-    fn add_success(&mut self, e: &CountedEvent<'_>) {
-        if !self.counts.summary.add_counted_event(e) {
-            return; // outside --since/--until
-        }
-        self.generation += 1;
-        if let (Some(ts), Some(status)) = (e.ts, e.status) {
-            self.counts.add_to_series(ts, status);
+    /// Progress: `line` of `source` is read.
+    fn note_read(&mut self, source: usize, line: &Line<'_>) {
+        if let Some(s) = self.sources.get_mut(source) {
+            s.read = s.read.max(line.offset + line.bytes.len() as u64 + 1);
         }
     }
 
@@ -301,32 +308,38 @@ impl Store {
 
     /// An event the filter (if any) kept.
     fn add_record(&mut self, source: usize, line: &Line<'_>, r: &Record<'_>) {
-        if !self.counts.summary.add_record(r) {
-            return; // outside --since/--until
-        }
-        self.generation += 1;
-        let source16 = u16::try_from(source).unwrap_or(u16::MAX);
-        match r.class() {
-            Class::Failure => {
-                self.insights.add(r);
-                self.add_request(source16, line, r);
-            }
-            Class::Success => self.add_request(source16, line, r),
-            Class::Event => self.insights.add(r),
+        match self.count_event(r.ts, r.status, r.code.as_deref()) {
+            Tally::Outside => {}
+            Tally::Counted => self.keep_details(None, source, line, r),
+            Tally::Failure(group) => self.keep_details(Some(group), source, line, r),
         }
     }
 
-    fn add_request(&mut self, source: u16, line: &Line<'_>, r: &Record<'_>) {
-        let slot = match (r.ts, r.status) {
-            (Some(ts), Some(status)) => Some(self.counts.add_to_series(ts, status)),
-            _ => None,
-        };
-        if !r.is_failure() {
-            return;
+    /// Counts an event in the totals, the series and, a failure, its group:
+    /// every way of reading lines into the store counts through here.
+    fn count_event(&mut self, ts: Option<Nanos>, status: Option<u16>, code: Option<&str>) -> Tally {
+        if !self.counts.summary.count_event(ts, status, code) {
+            return Tally::Outside;
         }
-        let Some(status) = r.status else { return };
-        let group = self.count_failure(r.code.as_deref(), status, r.ts, slot);
-        self.push_failure(group, source, line, r);
+        self.generation += 1;
+        let class = Class::of(status);
+        let Some(status) = status.filter(|_| class != Class::Event) else { return Tally::Counted };
+        let at = ts.map(|ts| (ts, self.counts.add_to_series(ts, status)));
+        match class {
+            Class::Failure => Tally::Failure(self.count_failure(code, status, at)),
+            _ => Tally::Counted,
+        }
+    }
+
+    /// Keeps what the view and the rankings read of a counted failure or
+    /// event: the failure's record (in `group`) and the insights' share.
+    fn keep_details(&mut self, group: Option<u32>, source: usize, line: &Line<'_>, r: &Record<'_>) {
+        if r.class().needs_detail() {
+            self.insights.add(r);
+        }
+        if let Some(group) = group {
+            self.push_failure(group, u16::try_from(source).unwrap_or(u16::MAX), line, r);
+        }
     }
 
     /// Keeps the compact record of a failure counted in `group`.

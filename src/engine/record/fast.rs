@@ -62,15 +62,8 @@ struct Scanner<'a> {
     text: Option<&'a str>,
 }
 
-/// Fills `f` from a line holding one object. `None`: not handled here.
-/// With `defer`, the strings of [`Slot::is_deferred`] fields are only
-/// located; [`Fields::take_record_from`] reads them for the lines that need them.
-///
-/// Works on bytes: only the strings it keeps are checked for UTF-8 (a bad
-/// byte there sends the line to the lossy path); a bad byte in a string it
-/// skips changes nothing, since lossy decoding would only replace it.
-/// Where the scanner puts what it reads: the full record's fields, or the
-/// few that counting needs.
+/// Where the scanner puts what it reads: the full record's fields, the
+/// few that counting needs, or the live view's.
 pub(super) trait Target<'a> {
     /// Where `key`'s value goes; [`Slot::Other`] for a value only checked.
     fn slot(&self, key: &[u8]) -> Slot;
@@ -101,8 +94,15 @@ pub(super) struct ErrorText {
     pub request_id: bool,
 }
 
-/// `Some` when the line was handled here, holding the line as text if a
-/// target that [`Target::checks_whole_line`] had it checked.
+/// Fills `f` from a line holding one object. `None`: not handled here;
+/// `Some` holds the line as text if a target that
+/// [`Target::checks_whole_line`] had it checked. With [`Target::defers`],
+/// the strings of [`Slot::is_deferred`] fields are only located, and read
+/// later for the lines that need them.
+///
+/// Works on bytes: only the strings it keeps are checked for UTF-8 (a bad
+/// byte there sends the line to the lossy path); a bad byte in a string it
+/// skips changes nothing, since lossy decoding would only replace it.
 pub(super) fn parse_object<'a, T: Target<'a>>(line: &'a [u8], f: &mut T) -> Option<Option<&'a str>> {
     let mut s = Scanner::new(line, f.checks_whole_line());
     s.ws();

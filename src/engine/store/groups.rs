@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{slot_of, Store};
+use super::Store;
 use crate::engine::time::Nanos;
 
 #[derive(Debug, Clone)]
@@ -125,20 +125,14 @@ impl Store {
     }
 
     /// Counts a failure in its group (`slot`: its series slot, if known).
-    pub(super) fn count_failure(
-        &mut self,
-        code: Option<&str>,
-        status: u16,
-        ts: Option<Nanos>,
-        slot: Option<i64>,
-    ) -> u32 {
+    pub(super) fn count_failure(&mut self, code: Option<&str>, status: u16, at: Option<(Nanos, i64)>) -> u32 {
         let group = self.group_of(code, status);
         let info = &mut self.counts.groups[group as usize];
         info.count += 1;
-        if let Some(ts) = ts {
+        if let Some((ts, slot)) = at {
             info.first_seen = Some(info.first_seen.map_or(ts, |f| f.min(ts)));
             info.last_seen = Some(info.last_seen.map_or(ts, |l| l.max(ts)));
-            info.count_in(slot.unwrap_or_else(|| slot_of(ts)), 1);
+            info.count_in(slot, 1);
         }
         group
     }

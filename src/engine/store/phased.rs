@@ -8,7 +8,7 @@
 //! Together the two passes build the store one pass of [`Store::add_line`]
 //! would: `load`'s tests compare them.
 
-use super::{Line, Store};
+use super::{Line, Store, Tally};
 use crate::engine::record::{Class, Counted, Read};
 
 /// Where a line the counting pass left for the detail pass is.
@@ -28,9 +28,7 @@ impl Store {
     /// [`Store::add_details`].
     pub fn count_only(&mut self, source: usize, line: &Line<'_>, details: &mut Vec<DetailLine>) {
         debug_assert!(self.counts.summary.filter.is_none(), "a filter reads every field");
-        if let Some(s) = self.sources.get_mut(source) {
-            s.read = s.read.max(line.offset + line.bytes.len() as u64 + 1);
-        }
+        self.note_read(source, line);
         let e = match crate::engine::scan::count(line) {
             None => return,
             Some(Counted::Malformed(kind)) => {
@@ -39,19 +37,8 @@ impl Store {
             }
             Some(Counted::Event(e)) => e,
         };
-        if !self.counts.summary.add_counted_event(&e) {
-            return; // outside --since/--until
-        }
-        self.generation += 1;
-        let class = Class::of(e.status);
-        let slot = match (e.ts, e.status) {
-            (Some(ts), Some(status)) if class != Class::Event => Some(self.counts.add_to_series(ts, status)),
-            _ => None,
-        };
-        if let (Class::Failure, Some(status)) = (class, e.status) {
-            self.count_failure(e.code.as_deref(), status, e.ts, slot);
-        }
-        if class.needs_detail() {
+        let tally = self.count_event(e.ts, e.status, e.code.as_deref());
+        if tally != Tally::Outside && e.needs_detail() {
             details.push(DetailLine {
                 number: line.number,
                 offset: line.offset,
@@ -69,17 +56,12 @@ impl Store {
             return;
         }
         self.generation += 1;
-        match r.class() {
-            Class::Failure => {
-                self.insights.add(r);
-                if let Some(status) = r.status {
-                    let group = self.group_of(r.code.as_deref(), status);
-                    self.push_failure(group, u16::try_from(source).unwrap_or(u16::MAX), line, r);
-                }
-            }
-            Class::Event => self.insights.add(r),
-            Class::Success => {}
-        }
+        // Its group was made when it was counted; only its id is looked up.
+        let group = match (r.class(), r.status) {
+            (Class::Failure, Some(status)) => Some(self.group_of(r.code.as_deref(), status)),
+            _ => None,
+        };
+        self.keep_details(group, source, line, r);
     }
 
     /// Share of the history whose failures' details are read, while they
