@@ -39,7 +39,7 @@ fn run(rate: u64, secs: u64) -> Outcome {
         let (counted, delays, summary) = (Arc::clone(&counted), Arc::clone(&delays), Arc::clone(&summary));
         follow::spawn(vec![Source::File(path.clone())], FollowOptions::default(), move |ev| {
             if let Event::Line { line, .. } = ev {
-                if let Some(p) = classify(&line) {
+                if let Some(p) = classify(wontopos_logs::engine::fields::wontopos_map(), &line) {
                     summary.lock().expect("lock").add(&p);
                 }
                 // The write time is the number after "w":.

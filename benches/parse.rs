@@ -22,6 +22,7 @@ fn traffic() -> Vec<u8> {
 
 fn bench(c: &mut Criterion) {
     let data = traffic();
+    let map = wontopos_logs::engine::fields::wontopos_map();
     let mut group = c.benchmark_group("parse");
     group.throughput(Throughput::Bytes(data.len() as u64));
     group.sample_size(20);
@@ -30,7 +31,7 @@ fn bench(c: &mut Criterion) {
             let mut requests = 0u64;
             for line in data.split(|&c| c == b'\n') {
                 if let Some(l) = trim_line(line) {
-                    if let wontopos_logs::engine::record::Parsed::Event(r) = parse_line(l) {
+                    if let wontopos_logs::engine::record::Parsed::Event(r) = parse_line(map, l) {
                         requests += u64::from(r.is_request());
                     }
                 }
@@ -42,7 +43,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut summary = Summary::new(60);
             read_lines(&mut data.as_slice(), |l| {
-                if let Some(p) = classify(&l) {
+                if let Some(p) = classify(map, &l) {
                     summary.add(&p);
                 }
             })
@@ -56,7 +57,7 @@ fn bench(c: &mut Criterion) {
             let mut events = 0u64;
             read_lines(&mut data.as_slice(), |l| {
                 if let Some(l) = trim_line(l.bytes) {
-                    events += u64::from(matches!(count_line(l), Counted::Event(_)));
+                    events += u64::from(matches!(count_line(map, l), Counted::Event(_)));
                 }
             })
             .expect("in-memory read");
@@ -68,7 +69,7 @@ fn bench(c: &mut Criterion) {
             let mut plain = 0u64;
             read_lines(&mut data.as_slice(), |l| {
                 if let Some(l) = trim_line(l.bytes) {
-                    plain += u64::from(matches!(read_line(l), Read::Plain(_)));
+                    plain += u64::from(matches!(read_line(map, l), Read::Plain(_)));
                 }
             })
             .expect("in-memory read");

@@ -2,6 +2,7 @@
 //! sizes) happens here, so a bad argument is refused before any file is read.
 
 use clap::{Args, Parser, Subcommand};
+use wontopos_logs::engine::fields::{FieldFlag, MappingOptions};
 use wontopos_logs::engine::filter::Filter;
 
 /// Triage for Wontopos API logs: what is failing, since when, and what one
@@ -51,6 +52,18 @@ pub enum Command {
     /// lines sharing the request id, a key whose quota runs out, and an
     /// expired key.
     Generate(GenerateArgs),
+    /// List the field profiles: the shapes of log read without being told,
+    /// and where each finds the time, status, code, request id and the rest.
+    Profiles(ProfilesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// Print the profiles as TOML, the format `--fields FILE` takes.
+    #[arg(long)]
+    pub toml: bool,
+    #[command(flatten)]
+    pub mapping: MappingArgs,
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +83,8 @@ pub struct SummaryArgs {
     pub threads: Option<u16>,
     #[command(flatten)]
     pub range: RangeArgs,
+    #[command(flatten)]
+    pub mapping: MappingArgs,
     /// Keep following the files (like `tail -F`: rotation, truncation and
     /// files that appear later are handled) and print the counts every
     /// --interval, one JSON object per line with --json. A last report is
@@ -107,6 +122,39 @@ pub struct SummaryArgs {
 }
 
 /// Where reading starts and which times count, shared by `summary` and `tail`.
+/// How fields are found in each file's lines.
+#[derive(Debug, Args, Clone, Default)]
+pub struct MappingArgs {
+    /// Read every file with this profile instead of detecting one per file
+    /// from its first lines (`wontopos-logs profiles` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// A TOML file of profiles that add to or change the built-in ones.
+    /// Without it, $XDG_CONFIG_HOME/wontopos-logs/fields.toml is read if it
+    /// exists.
+    #[arg(long, value_name = "FILE")]
+    pub fields: Option<std::path::PathBuf>,
+    /// Where a field is, tried before the profile's own paths, in every
+    /// profile: NAME=PATH[:UNIT], for example status=res.statusCode or
+    /// latency=Duration:ns. Repeatable.
+    #[arg(long = "field", value_name = "NAME=PATH", value_parser = parse_field_flag)]
+    pub field: Vec<FieldFlag>,
+}
+
+impl MappingArgs {
+    pub fn options(&self) -> MappingOptions {
+        MappingOptions {
+            profile: self.profile.clone(),
+            fields_file: self.fields.clone(),
+            flags: self.field.clone(),
+        }
+    }
+}
+
+fn parse_field_flag(s: &str) -> Result<FieldFlag, String> {
+    FieldFlag::parse(s)
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct RangeArgs {
     /// Read each file's whole history (the default).
@@ -145,6 +193,8 @@ pub struct TailArgs {
     pub bucket: Option<i64>,
     #[command(flatten)]
     pub range: RangeArgs,
+    #[command(flatten)]
+    pub mapping: MappingArgs,
     /// Poll the files only, without filesystem events.
     #[arg(long)]
     pub poll_only: bool,
@@ -179,6 +229,8 @@ pub struct ShowArgs {
     /// Leave out entries timed at or after this.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+    #[command(flatten)]
+    pub mapping: MappingArgs,
 }
 
 #[derive(Debug, Args)]

@@ -2,10 +2,13 @@
 //! No terminal code lives here; the CLI and the TUI are views over it.
 
 pub mod catalog;
+pub mod detect;
+pub mod fields;
 pub mod filter;
 pub mod follow;
 pub mod format;
 pub mod generate;
+pub mod hints;
 pub mod input;
 pub mod insights;
 pub mod jsonout;
@@ -21,3 +24,4 @@ pub mod spikes;
 pub mod stats;
 pub mod store;
 pub mod time;
+pub mod unwrap;

@@ -20,6 +20,8 @@ use base64::Engine as _;
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use ratatui::crossterm::execute;
 
+use crate::engine::detect::ProfiledSource;
+use crate::engine::fields::{FieldMap, Mapping};
 use crate::engine::follow::{self, FollowOptions, StartAt};
 use crate::engine::input::Source;
 use crate::engine::line::LineSplitter;
@@ -33,6 +35,9 @@ use app::{Action, App};
 #[derive(Debug, Clone)]
 pub struct TailOptions {
     pub sources: Vec<Source>,
+    /// How each source is read (its profile), by index, and how that was chosen.
+    pub profiled: Vec<ProfiledSource>,
+    pub mapping: Mapping,
     pub follow: bool,
     pub bucket: i64,
     pub bucket_override: Option<i64>,
@@ -66,9 +71,10 @@ pub fn run(opts: &TailOptions) -> anyhow::Result<u8> {
     }
     let spool = Spool::new()?;
     let store = Arc::new(Mutex::new(
-        Store::new(opts.bucket, opts.sources.iter().map(|s| source_state(s, &spool)).collect())
+        Store::new(opts.bucket, source_states(opts, &spool))
             .with_window(opts.window)
-            .with_filter(opts.filter.clone().map(Arc::new)),
+            .with_filter(opts.filter.clone().map(Arc::new))
+            .with_fields(field_maps(opts)),
     ));
     let mut stop_ingest = start_ingest(opts, &store, &spool)?;
     let signal = Arc::new(AtomicUsize::new(0));
@@ -76,8 +82,15 @@ pub fn run(opts: &TailOptions) -> anyhow::Result<u8> {
         signal_hook::flag::register_usize(sig, Arc::clone(&signal), usize::try_from(sig).unwrap_or(15))
             .context("installing signal handlers")?;
     }
-    let lookup_sources: Vec<Source> =
-        lock(&store).sources.iter().filter_map(|s| s.path.clone()).map(Source::File).collect();
+    let lookup_sources: Vec<ProfiledSource> = lock(&store)
+        .sources
+        .iter()
+        .zip(&opts.profiled)
+        .filter_map(|(s, profiled)| {
+            let path = s.path.clone()?;
+            Some(ProfiledSource { source: Source::File(path), ..profiled.clone() })
+        })
+        .collect();
 
     let mut terminal = init_terminal()?;
     let result = event_loop(&mut terminal, opts, &store, &signal, &lookup_sources, &spool, &mut stop_ingest);
@@ -85,6 +98,22 @@ pub fn run(opts: &TailOptions) -> anyhow::Result<u8> {
     stop_ingest.store(true, Ordering::SeqCst);
     drop(spool);
     result
+}
+
+fn field_maps(opts: &TailOptions) -> Vec<Arc<FieldMap>> {
+    opts.profiled.iter().map(|p| Arc::clone(&p.fields)).collect()
+}
+
+fn source_states(opts: &TailOptions, spool: &Spool) -> Vec<SourceState> {
+    opts.sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut state = source_state(s, spool);
+            state.profile = opts.profiled.get(i).map(|p| p.detection.profile.clone()).unwrap_or_default();
+            state
+        })
+        .collect()
 }
 
 fn source_state(s: &Source, spool: &Spool) -> SourceState {
@@ -98,6 +127,7 @@ fn source_state(s: &Source, spool: &Spool) -> SourceState {
             indexed: 0,
             caught_up: false,
             ended: false,
+            profile: String::new(),
         },
         Source::Stdin => SourceState {
             name: "stdin".into(),
@@ -108,6 +138,7 @@ fn source_state(s: &Source, spool: &Spool) -> SourceState {
             indexed: 0,
             caught_up: true,
             ended: false,
+            profile: String::new(),
         },
     }
 }
@@ -168,8 +199,11 @@ fn restart_ingest(
     {
         let mut st = lock(store);
         let epoch = st.epoch + 1;
-        let states = ropts.sources.iter().map(|s| source_state(s, spool)).collect();
-        *st = Store::new(opts.bucket, states).with_window(opts.window).with_filter(filter.map(Arc::new));
+        let states = source_states(&ropts, spool);
+        *st = Store::new(opts.bucket, states)
+            .with_window(opts.window)
+            .with_filter(filter.map(Arc::new))
+            .with_fields(field_maps(opts));
         st.epoch = epoch;
     }
     *stop = start_ingest(&ropts, store, spool)?;
@@ -350,11 +384,14 @@ fn write_report(opts: &TailOptions, store: &Store, session: &Session) -> io::Res
     rl.upstreams = None;
     report.top_rate_limited = Some(rl);
     report.top_server_errors = Some(store.top_of(store.failures_where(all, |s| s >= 500), n));
+    crate::engine::hints::describe_sources(&mut report, &opts.profiled);
+    let warnings = crate::engine::hints::field_warnings(&report.totals, &opts.profiled, &opts.mapping);
     let ropts = ReportOptions {
         sources: &names,
         generated_at: crate::engine::time::format_utc_secs(now / 1_000_000_000),
         redact: opts.redact,
         marks: &session.marks,
+        warnings: &warnings,
     };
     let failure_of = |id: &str| {
         store.failures.iter().rev().find(|f| store.request_id(f) == Some(id)).map(|f| {
@@ -408,7 +445,7 @@ fn event_loop(
     opts: &TailOptions,
     store: &Shared,
     signal: &AtomicUsize,
-    lookup_sources: &[Source],
+    lookup_sources: &[ProfiledSource],
     spool: &Spool,
     stop_ingest: &mut Arc<AtomicBool>,
 ) -> anyhow::Result<u8> {
@@ -560,11 +597,11 @@ fn event_loop(
             }
             Action::OpenRequest(id) => {
                 let slot = Arc::clone(&lookup_slot);
-                let sources: Vec<Source> = lookup_sources
+                let sources: Vec<ProfiledSource> = lookup_sources
                     .iter()
-                    .filter(
-                        |s| matches!(s, Source::File(p) if std::fs::metadata(p).is_ok_and(|m| m.len() > 0)),
-                    )
+                    .filter(|s| {
+                        matches!(&s.source, Source::File(p) if std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
+                    })
                     .cloned()
                     .collect();
                 std::thread::spawn(move || {

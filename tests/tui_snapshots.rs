@@ -6,6 +6,7 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 use ratatui::Terminal;
+use wontopos_logs::engine::detect::default_profiles;
 use wontopos_logs::engine::follow::read_once;
 use wontopos_logs::engine::input::Source;
 use wontopos_logs::engine::lookup::find_request;
@@ -31,6 +32,7 @@ fn load(name: &str) -> Store {
         indexed: 0,
         caught_up: true,
         ended: true,
+        profile: "wontopos".to_owned(),
     };
     let mut store = Store::new(60, vec![state]);
     read_once(&Source::File(path), |l| store.add_line(0, &l)).expect("sample readable");
@@ -69,7 +71,8 @@ fn draw(app: &mut App, store: &Store, w: u16, h: u16) -> Terminal<TestBackend> {
 /// Opens the detail view as the event loop would, doing the lookup inline.
 fn open_detail(app: &mut App, store: &Store, action: Action) {
     let Action::OpenRequest(id) = action else { panic!("expected a request to open, got {action:?}") };
-    let entries = find_request(&[Source::File(store.sources[0].path.clone().expect("path"))], &id);
+    let sources = default_profiles(&[Source::File(store.sources[0].path.clone().expect("path"))]);
+    let entries = find_request(&sources, &id);
     app.detail.as_mut().expect("detail state").entries = Some(entries.map_err(|e| e.to_string()));
 }
 

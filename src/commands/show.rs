@@ -25,8 +25,7 @@ struct EntryReport<'a> {
 }
 
 pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
-    let sources = super::sources(&args.files);
-    wontopos_logs::engine::input::check_sources(&sources)?;
+    let (sources, _) = super::profiled(&args.files, &args.mapping)?;
     let mut entries = lookup::find_request(&sources, &args.request_id)?;
     let range = crate::cli::RangeArgs {
         from_start: false,

@@ -5,8 +5,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use wontopos_logs::engine::detect::{Detection, ProfiledSource};
+use wontopos_logs::engine::fields::{FieldMap, Mapping};
 use wontopos_logs::engine::follow::{self, FollowOptions, StartAt};
-use wontopos_logs::engine::input::{self, Source};
+use wontopos_logs::engine::hints;
+use wontopos_logs::engine::input::Source;
 use wontopos_logs::engine::report::{self, ReportOptions, Session};
 use wontopos_logs::engine::sanitize::sanitize;
 use wontopos_logs::engine::stats::{Summary, SummaryReport, TimeWindow};
@@ -29,11 +32,12 @@ pub fn start_at(range: &RangeArgs) -> StartAt {
 }
 
 pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
-    let sources = super::sources(&args.files);
     let window = window(&args.range)?;
     if args.follow {
-        return run_follow(args, sources, window);
+        let (sources, mapping) = super::profiled_live(&args.files, &args.mapping)?;
+        return run_follow(args, &sources, &mapping, window);
     }
+    let (sources, mapping) = super::profiled(&args.files, &args.mapping)?;
     let summary = match args.range.lines {
         None => {
             let threads = args.threads.map_or_else(scan::default_threads, usize::from);
@@ -44,23 +48,36 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
             tail_summary(&sources, n, args.bucket, window, args.insights || args.markdown, &args.range)?
         }
     };
+    let mut report = summary.report();
+    hints::describe_sources(&mut report, &sources);
+    let warnings = hints::field_warnings(&report.totals, &sources, &mapping);
+    warn(&warnings);
     let mut out = BufWriter::new(io::stdout().lock());
     if args.markdown {
-        write_incident_report(&mut out, &summary, args, &sources)?;
+        write_incident_report(&mut out, &report, args, &sources, &warnings)?;
     } else {
-        print_report(&mut out, &summary.report(), args, Paint::for_stdout())?;
+        print_report(&mut out, &report, args, &sources, Paint::for_stdout())?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// The field warnings, on stderr: a summary that read no statuses says so
+/// even when its output goes to a file or a pipe.
+fn warn(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("wontopos-logs: warning: {w}");
+    }
+}
+
 fn write_incident_report(
     out: &mut impl Write,
-    summary: &Summary,
+    report: &SummaryReport,
     args: &SummaryArgs,
-    sources: &[Source],
+    sources: &[ProfiledSource],
+    warnings: &[String],
 ) -> anyhow::Result<()> {
-    let session_path = args.session.clone().or_else(|| match sources.first() {
+    let session_path = args.session.clone().or_else(|| match sources.first().map(|s| &s.source) {
         Some(Source::File(p)) => Some(Session::default_path(p)),
         _ => None,
     });
@@ -73,6 +90,7 @@ fn write_incident_report(
         generated_at: wontopos_logs::engine::time::format_utc_secs(now_nanos() / 1_000_000_000),
         redact: !args.no_redact,
         marks: &session.marks,
+        warnings,
     };
     // The marked requests' lines, found in one pass over the logs.
     let ids: Vec<&str> = session.marks.iter().map(|m| m.request_id.as_str()).collect();
@@ -81,7 +99,7 @@ fn write_incident_report(
         let entries = marked.get(id)?;
         wontopos_logs::engine::lookup::failure_of(entries).map(|f| (f.code, f.status))
     };
-    report::write_markdown(out, &summary.report(), &opts, &failure_of)?;
+    report::write_markdown(out, report, &opts, &failure_of)?;
     Ok(())
 }
 
@@ -89,36 +107,37 @@ fn print_report(
     out: &mut impl Write,
     report: &SummaryReport,
     args: &SummaryArgs,
+    sources: &[ProfiledSource],
     p: Paint,
 ) -> io::Result<()> {
     if args.json {
         jsonout::write_compact(out, report)
     } else {
-        write_table(out, report, &args.files, p)
+        write_table(out, report, sources, p)
     }
 }
 
 /// `--lines N` in batch: the last N lines of each file.
 fn tail_summary(
-    sources: &[Source],
+    sources: &[ProfiledSource],
     n: u64,
     bucket: i64,
     window: TimeWindow,
     insights: bool,
     range: &RangeArgs,
 ) -> anyhow::Result<Summary> {
-    input::check_sources(sources)?;
     let mut summary = Summary::new(bucket)
         .with_window(window)
         .with_insights(insights)
         .with_filter(range.filter.clone().map(Arc::new));
-    for s in sources {
+    for profiled in sources {
+        let (s, fields) = (&profiled.source, &*profiled.fields);
         match s {
             Source::File(p) if !s.is_gzip() => {
                 let mut f = std::fs::File::open(p).with_context(|| p.display().to_string())?;
                 let (pos, number) = follow::last_lines_offset(&mut f, n)?;
                 wontopos_logs::engine::line::read_lines_at(&mut f, pos, number, |l| {
-                    scan::feed(&mut summary, &l)
+                    scan::feed_summary(&mut summary, Some(fields), &l);
                 })?;
             }
             _ => {
@@ -135,7 +154,7 @@ fn tail_summary(
                 for (bytes, oversized) in ring {
                     let line =
                         wontopos_logs::engine::line::Line { number: 0, offset: 0, bytes: &bytes, oversized };
-                    scan::feed(&mut summary, &line);
+                    scan::feed_summary(&mut summary, Some(fields), &line);
                 }
             }
         }
@@ -143,7 +162,14 @@ fn tail_summary(
     Ok(summary)
 }
 
-fn run_follow(args: &SummaryArgs, sources: Vec<Source>, window: TimeWindow) -> anyhow::Result<ExitCode> {
+fn run_follow(
+    args: &SummaryArgs,
+    profiled: &[ProfiledSource],
+    mapping: &Mapping,
+    window: TimeWindow,
+) -> anyhow::Result<ExitCode> {
+    let sources: Vec<Source> = profiled.iter().map(|s| s.source.clone()).collect();
+    let fields: Vec<Arc<FieldMap>> = profiled.iter().map(|s| Arc::clone(&s.fields)).collect();
     let term = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, Arc::clone(&term)).context("installing signal handlers")?;
@@ -163,8 +189,9 @@ fn run_follow(args: &SummaryArgs, sources: Vec<Source>, window: TimeWindow) -> a
         let summary = Arc::clone(&summary);
         let ended = Arc::clone(&ended);
         follow::spawn(sources.clone(), opts, move |ev| match ev {
-            follow::Event::Line { line, .. } => {
-                scan::feed(&mut *summary.lock().unwrap_or_else(PoisonError::into_inner), &line);
+            follow::Event::Line { source, line } => {
+                let mut summary = summary.lock().unwrap_or_else(PoisonError::into_inner);
+                scan::feed_summary(&mut summary, fields.get(source).map(|f| &**f), &line);
             }
             follow::Event::Notice { text, .. } => eprintln!("wontopos-logs: {}", sanitize(&text)),
             follow::Event::Ended { .. } => {
@@ -183,9 +210,10 @@ fn run_follow(args: &SummaryArgs, sources: Vec<Source>, window: TimeWindow) -> a
         let now = Instant::now();
         if now >= next {
             next += args.interval;
-            let report = summary.lock().unwrap_or_else(PoisonError::into_inner).report();
+            let mut report = summary.lock().unwrap_or_else(PoisonError::into_inner).report();
+            hints::describe_sources(&mut report, profiled);
             let mut out = io::stdout().lock();
-            print_report(&mut out, &report, args, p)?;
+            print_report(&mut out, &report, args, profiled, p)?;
             if !args.json {
                 writeln!(out)?;
             }
@@ -195,15 +223,25 @@ fn run_follow(args: &SummaryArgs, sources: Vec<Source>, window: TimeWindow) -> a
     }
     stop.store(true, Ordering::SeqCst);
     let _ = handle.join();
-    let report = summary.lock().unwrap_or_else(PoisonError::into_inner).report();
+    let mut report = summary.lock().unwrap_or_else(PoisonError::into_inner).report();
+    hints::describe_sources(&mut report, profiled);
+    warn(&hints::field_warnings(&report.totals, profiled, mapping));
     let mut out = io::stdout().lock();
-    print_report(&mut out, &report, args, p)?;
+    print_report(&mut out, &report, args, profiled, p)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
-fn write_table(out: &mut impl Write, r: &SummaryReport, files: &[String], p: Paint) -> io::Result<()> {
+fn write_table(
+    out: &mut impl Write,
+    r: &SummaryReport,
+    sources: &[ProfiledSource],
+    p: Paint,
+) -> io::Result<()> {
     let t = &r.totals;
-    let names: Vec<String> = files.iter().map(|f| sanitize(f).into_owned()).collect();
+    let names: Vec<String> = sources
+        .iter()
+        .map(|s| format!("{} ({})", sanitize(&s.source.name()), profile_note(&s.detection)))
+        .collect();
     writeln!(out, "{} {}", p.bold("Wontopos API logs:"), names.join(", "))?;
     writeln!(
         out,
@@ -225,7 +263,9 @@ fn write_table(out: &mut impl Write, r: &SummaryReport, files: &[String], p: Pai
         )?;
     }
     writeln!(out)?;
-    if r.groups.is_empty() {
+    if r.groups.is_empty() && t.requests == 0 {
+        writeln!(out, "No requests recognised, so no failures counted.")?;
+    } else if r.groups.is_empty() {
         writeln!(out, "No failures.")?;
     } else {
         writeln!(
@@ -297,6 +337,11 @@ fn write_table(out: &mut impl Write, r: &SummaryReport, files: &[String], p: Pai
         }
     }
     Ok(())
+}
+
+/// `pino-http, detected`: how a source's profile was chosen.
+fn profile_note(d: &Detection) -> String {
+    format!("{}, {}", sanitize(&d.profile), d.how)
 }
 
 fn write_trend(out: &mut impl Write, r: &SummaryReport, p: Paint) -> io::Result<()> {

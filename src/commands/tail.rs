@@ -7,8 +7,11 @@ use super::summary::{start_at, window};
 use crate::cli::TailArgs;
 
 pub fn run(args: &TailArgs) -> anyhow::Result<ExitCode> {
+    let (profiled, mapping) = super::profiled_live(&args.files, &args.mapping)?;
     let opts = TailOptions {
-        sources: super::sources(&args.files),
+        sources: profiled.iter().map(|p| p.source.clone()).collect(),
+        profiled,
+        mapping,
         follow: !args.no_follow,
         bucket: args.bucket.unwrap_or(60),
         bucket_override: args.bucket,

@@ -88,7 +88,7 @@ pub fn open_file(path: &Path) -> Result<OpenFile, InputError> {
 /// Opens a source for reading from its start, decompressing `.gz`.
 pub fn open_stream(source: &Source) -> Result<Box<dyn Read + Send>, InputError> {
     match source {
-        Source::Stdin => Ok(Box::new(io::stdin())),
+        Source::Stdin => Ok(Box::new(stdin_reader())),
         Source::File(path) => {
             let f = open_file(path)?;
             if source.is_gzip() {
@@ -112,4 +112,33 @@ pub fn check_sources(sources: &[Source]) -> Result<(), InputError> {
         }
     }
     Ok(())
+}
+
+/// What stdin sent first, read once (up to a whole first line, or what the
+/// first read brought), so the profile can be chosen from it; the readers
+/// of stdin get it back in front of the rest ([`stdin_reader`]).
+pub fn stdin_head() -> &'static [u8] {
+    static HEAD: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    HEAD.get_or_init(|| {
+        let mut head = Vec::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut stdin = io::stdin().lock();
+        while head.len() < buf.len() {
+            match stdin.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            }
+            if memchr::memchr(b'\n', &head).is_some() {
+                break;
+            }
+        }
+        head
+    })
+}
+
+/// Stdin, with its head ([`stdin_head`]) in front.
+pub fn stdin_reader() -> impl Read + Send {
+    io::Cursor::new(stdin_head()).chain(io::stdin())
 }

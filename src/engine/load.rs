@@ -57,13 +57,18 @@ pub fn load_history(
     let mut file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
     let end = complete_lines_end(&mut file, len)?;
-    let (bucket, filter, epoch) = {
+    let (bucket, filter, epoch, fields) = {
         let st = store.lock().unwrap_or_else(PoisonError::into_inner);
-        (st.counts.summary.buckets.secs(), st.counts.summary.filter.clone(), st.epoch)
+        (st.counts.summary.buckets.secs(), st.counts.summary.filter.clone(), st.epoch, st.fields.clone())
     };
     let chunks = end.div_ceil(CHUNK);
     let two_passes = filter.is_none() && chunks >= 2;
-    let new_part = || Store::new(bucket, Vec::new()).with_window(window).with_filter(filter.clone());
+    let new_part = || {
+        Store::new(bucket, Vec::new())
+            .with_window(window)
+            .with_filter(filter.clone())
+            .with_fields(fields.clone())
+    };
     let range = |k: u64| (k * CHUNK, ((k + 1) * CHUNK).min(end));
     let lists = DetailLists::new(if two_passes { chunks } else { 0 });
     // Chunk `k`'s single (or counting) pass.

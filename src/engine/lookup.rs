@@ -7,7 +7,9 @@ use std::io::Read;
 use memchr::memmem;
 use serde_json::Value;
 
-use super::input::{self, InputError, Source};
+use super::detect::ProfiledSource;
+use super::fields::FieldMap;
+use super::input::{self, InputError};
 use super::line::MAX_LINE;
 use super::record::{self, Parsed, Record};
 
@@ -29,7 +31,7 @@ pub struct Entry {
 }
 
 /// Every record whose request id is `id`, in source order, then line order.
-pub fn find_request(sources: &[Source], id: &str) -> Result<Vec<Entry>, InputError> {
+pub fn find_request(sources: &[ProfiledSource], id: &str) -> Result<Vec<Entry>, InputError> {
     if id.is_empty() {
         return Ok(Vec::new());
     }
@@ -39,7 +41,10 @@ pub fn find_request(sources: &[Source], id: &str) -> Result<Vec<Entry>, InputErr
 
 /// The records of each of `ids`, reading the sources once (an incident
 /// report's marked requests): by request id, each in source, then line order.
-pub fn find_requests(sources: &[Source], ids: &[&str]) -> Result<HashMap<String, Vec<Entry>>, InputError> {
+pub fn find_requests(
+    sources: &[ProfiledSource],
+    ids: &[&str],
+) -> Result<HashMap<String, Vec<Entry>>, InputError> {
     let ids: Vec<&str> = ids.iter().copied().filter(|id| !id.is_empty()).collect();
     let mut by_id: HashMap<String, Vec<Entry>> = HashMap::new();
     if ids.is_empty() {
@@ -63,16 +68,17 @@ pub fn find_requests(sources: &[Source], ids: &[&str]) -> Result<HashMap<String,
 /// The records of lines where `find` locates a candidate and whose request
 /// id is `wanted`.
 fn find_with(
-    sources: &[Source],
+    sources: &[ProfiledSource],
     find: impl Fn(&[u8]) -> Option<usize>,
     wanted: impl Fn(&str) -> bool,
 ) -> Result<Vec<Entry>, InputError> {
     let mut out = Vec::new();
-    for source in sources {
+    for profiled in sources {
+        let source = &profiled.source;
         let mut r = input::open_stream(source)?;
         let name = source.name();
         scan_for(&mut r, &find, |line_no, offset, bytes| {
-            if let Some(entry) = entry_if_match(&name, line_no, offset, bytes, &wanted) {
+            if let Some(entry) = entry_if_match(&profiled.fields, &name, line_no, offset, bytes, &wanted) {
                 out.push(entry);
             }
         })
@@ -82,6 +88,7 @@ fn find_with(
 }
 
 fn entry_if_match(
+    fields: &FieldMap,
     source: &str,
     line: u64,
     offset: u64,
@@ -89,8 +96,8 @@ fn entry_if_match(
     wanted: impl Fn(&str) -> bool,
 ) -> Option<Entry> {
     let raw = if line == 1 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
-    let trimmed = record::trim_line(raw)?;
-    let Parsed::Event(rec) = record::parse_line(trimmed) else { return None };
+    let trimmed = super::unwrap::strip_prefix(record::trim_line(raw)?);
+    let Parsed::Event(rec) = record::parse_line(fields, trimmed) else { return None };
     if !rec.request_id.as_deref().is_some_and(wanted) {
         return None;
     }
@@ -257,7 +264,7 @@ mod several {
             ),
         )
         .unwrap();
-        let sources = [Source::File(path)];
+        let sources = crate::engine::detect::default_profiles(&[crate::engine::input::Source::File(path)]);
         let ids = ["req_A", "req_B", "req_A.B", "req_Z", ""];
         let by_id = find_requests(&sources, &ids).unwrap();
         for id in ["req_A", "req_B", "req_A.B", "req_Z"] {

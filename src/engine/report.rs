@@ -71,6 +71,8 @@ pub struct ReportOptions<'a> {
     pub generated_at: String,
     pub redact: bool,
     pub marks: &'a [Mark],
+    /// What the field profiles could not read (see `hints`), said first.
+    pub warnings: &'a [String],
 }
 
 fn clean(s: &str, redact: bool) -> String {
@@ -123,6 +125,23 @@ pub fn write_markdown(
         _ => "no timed requests".to_owned(),
     };
     writeln!(out, "Generated {} by wontopos-logs. Time window: {span}.\n", o.generated_at)?;
+    if let Some(sources) = &r.sources {
+        let read: Vec<String> = sources
+            .iter()
+            .map(|s| {
+                format!(
+                    "`{}` as {} ({})",
+                    clean(&s.name, o.redact),
+                    clean(&s.detection.profile, false),
+                    s.detection.how
+                )
+            })
+            .collect();
+        writeln!(out, "Read {}.\n", read.join(", "))?;
+    }
+    for w in o.warnings {
+        writeln!(out, "> **Warning:** {}\n", clean(w, o.redact))?;
+    }
     writeln!(out, "## Totals\n")?;
     writeln!(out, "| requests | failures | rate-limited (429) | server errors (5xx) | malformed lines | untimed requests |")?;
     writeln!(out, "|---:|---:|---:|---:|---:|---:|")?;
@@ -156,7 +175,9 @@ pub fn write_markdown(
     }
 
     writeln!(out, "\n## Failure groups\n")?;
-    if r.groups.is_empty() {
+    if r.groups.is_empty() && t.requests == 0 {
+        writeln!(out, "No requests recognised, so no failures counted.")?;
+    } else if r.groups.is_empty() {
         writeln!(out, "No failures.")?;
     } else {
         writeln!(out, "| code | status | count | share | documented | first seen | last seen |")?;

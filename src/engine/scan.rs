@@ -9,6 +9,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use super::detect::ProfiledSource;
+use super::fields::FieldMap;
 use super::input::{self, InputError, Source};
 use super::line::{self, Line, LineSplitter};
 use super::record::{self, Counted, MalformedKind, Need, Parsed};
@@ -21,23 +23,23 @@ pub trait Sink {
 }
 
 /// Classifies one raw line: `None` for a blank line, which is not counted.
-pub fn classify<'a>(line: &Line<'a>) -> Option<Parsed<'a>> {
-    classify_for(line, Need::All)
+pub fn classify<'a>(map: &FieldMap, line: &Line<'a>) -> Option<Parsed<'a>> {
+    classify_for(map, line, Need::All)
 }
 
-pub fn classify_for<'a>(line: &Line<'a>, need: Need) -> Option<Parsed<'a>> {
-    read_with(line, Parsed::Malformed, |l| record::parse_line_for(l, need))
+pub fn classify_for<'a>(map: &FieldMap, line: &Line<'a>, need: Need) -> Option<Parsed<'a>> {
+    read_with(line, Parsed::Malformed, |l| record::parse_line_for(map, l, need))
 }
 
 /// Reads `line` for counting ([`record::count_line`]); `None` for a blank line.
-pub fn count<'a>(line: &Line<'a>) -> Option<Counted<'a>> {
-    read_with(line, Counted::Malformed, record::count_line)
+pub fn count<'a>(map: &FieldMap, line: &Line<'a>) -> Option<Counted<'a>> {
+    read_with(line, Counted::Malformed, |l| record::count_line(map, l))
 }
 
 /// Reads `line` for the rankings and the live view ([`record::read_line`]);
 /// `None` for a blank line.
-pub fn read<'a>(line: &Line<'a>) -> Option<record::Read<'a>> {
-    read_with(line, record::Read::Malformed, record::read_line)
+pub fn read<'a>(map: &FieldMap, line: &Line<'a>) -> Option<record::Read<'a>> {
+    read_with(line, record::Read::Malformed, |l| record::read_line(map, l))
 }
 
 /// What every reader does first: a blank line is no line (`None`), an
@@ -50,7 +52,7 @@ fn read_with<'a, T>(
     if line.oversized {
         return Some(malformed(MalformedKind::Oversized));
     }
-    record::trim_line(line.bytes).map(reader)
+    record::trim_line(line.bytes).map(|l| reader(super::unwrap::strip_prefix(l)))
 }
 
 /// Hands `line` to `sink`.
@@ -206,30 +208,36 @@ pub(crate) fn scan_range<S: Sink>(
 
 impl Sink for super::stats::Summary {
     fn line(&mut self, line: &Line<'_>) {
-        if self.filter.is_some() {
-            if let Some(parsed) = classify_for(line, self.need()) {
-                self.add_line(line.bytes, &parsed);
-            }
-        } else if self.insights.is_none() {
-            if let Some(counted) = count(line) {
-                self.add_counted(&counted);
-            }
-        } else if let Some(read) = read(line) {
-            self.add_read(read);
+        feed_summary(self, None, line);
+    }
+}
+
+/// Reads `line` for what `summary` needs (counts, rankings or what its
+/// filter asks) with `fields`, or the summary's own map, and counts it.
+pub fn feed_summary(summary: &mut super::stats::Summary, fields: Option<&FieldMap>, line: &Line<'_>) {
+    if summary.filter.is_some() {
+        let need = summary.need();
+        if let Some(parsed) = classify_for(fields.unwrap_or(&summary.fields), line, need) {
+            summary.add_line(line.bytes, &parsed);
         }
+    } else if summary.insights.is_none() {
+        if let Some(counted) = count(fields.unwrap_or(&summary.fields), line) {
+            summary.add_counted(&counted);
+        }
+    } else if let Some(read) = read(fields.unwrap_or(&summary.fields), line) {
+        summary.add_read(read);
     }
 }
 
 /// Counts every source together.
 pub fn summarize(
-    sources: &[Source],
+    sources: &[ProfiledSource],
     threads: usize,
     bucket_secs: i64,
     window: super::stats::TimeWindow,
     insights: bool,
     filter: Option<std::sync::Arc<super::filter::Filter>>,
 ) -> Result<super::stats::Summary, InputError> {
-    input::check_sources(sources)?;
     let make = || {
         super::stats::Summary::new(bucket_secs)
             .with_window(window)
@@ -238,7 +246,8 @@ pub fn summarize(
     };
     let mut total = make();
     for source in sources {
-        for part in scan_source(source, threads, &make)? {
+        let make_for_source = || make().with_fields(std::sync::Arc::clone(&source.fields));
+        for part in scan_source(&source.source, threads, &make_for_source)? {
             total.merge(&part.sink);
         }
     }

@@ -11,6 +11,22 @@ use super::record::{is_server_error, Class, Counted, CountedEvent, Parsed, Read,
 use super::spikes::{self, Spike};
 use super::time::{format_utc, format_utc_secs, Nanos};
 
+/// Of the events counted, how many carried each field counting reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Recognized {
+    pub time: u64,
+    pub status: u64,
+    pub code: u64,
+}
+
+impl Recognized {
+    pub fn merge(&mut self, o: &Recognized) {
+        self.time += o.time;
+        self.status += o.status;
+        self.code += o.code;
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
     pub lines: u64,
@@ -269,6 +285,11 @@ pub struct Summary {
     /// Off for the live view, which keeps its own groups (with their
     /// records) and would otherwise count every failure twice.
     keep_groups: bool,
+    /// How many events carried a usable time, status and code: what shows
+    /// that a profile reads a source, or that it does not.
+    pub recognized: Recognized,
+    /// How this summary's own reading ([`super::scan::Sink`]) finds fields.
+    pub fields: std::sync::Arc<super::fields::FieldMap>,
 }
 
 /// `--since` / `--until`: events timed outside the window are left out.
@@ -299,7 +320,15 @@ impl Summary {
             insights: None,
             filter: None,
             keep_groups: true,
+            recognized: Recognized::default(),
+            fields: std::sync::Arc::clone(super::fields::wontopos_map()),
         }
+    }
+
+    /// Reads lines with `fields` (a source's profile).
+    pub fn with_fields(mut self, fields: std::sync::Arc<super::fields::FieldMap>) -> Self {
+        self.fields = fields;
+        self
     }
 
     pub fn with_insights(mut self, on: bool) -> Self {
@@ -412,6 +441,10 @@ impl Summary {
     }
 
     fn add_event(&mut self, ts: Option<Nanos>, status: Option<u16>, code: Option<&str>) {
+        let r = &mut self.recognized;
+        r.time += u64::from(ts.is_some());
+        r.status += u64::from(status.is_some());
+        r.code += u64::from(code.is_some());
         let t = &mut self.totals;
         t.lines += 1;
         t.events += 1;
@@ -434,6 +467,7 @@ impl Summary {
 
     pub fn merge(&mut self, o: &Summary) {
         self.totals.merge(&o.totals);
+        self.recognized.merge(&o.recognized);
         self.groups.merge(&o.groups);
         self.buckets.merge(&o.buckets);
         match (self.insights.as_mut(), o.insights.as_ref()) {
@@ -458,6 +492,12 @@ impl Summary {
             spikes: spikes::find(&buckets, self.buckets.secs()),
             retry_after_offenders: ins.map(|i| i.retry_offenders().into_iter().take(TOP_N).collect()),
             totals: self.totals,
+            recognized: RecognizedReport {
+                events: self.totals.events,
+                counted: self.recognized,
+                sample: Vec::new(),
+            },
+            sources: None,
             bucket_seconds: self.buckets.secs(),
             groups: self.groups.report(),
             buckets: buckets
@@ -473,6 +513,10 @@ impl Summary {
 pub struct SummaryReport {
     #[serde(flatten)]
     pub totals: Totals,
+    /// How each source was read: its profile and how it was chosen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sources: Option<Vec<super::detect::SourceReport>>,
+    pub recognized: RecognizedReport,
     pub bucket_seconds: i64,
     pub groups: Vec<GroupReport>,
     pub buckets: Vec<BucketReport>,
@@ -487,6 +531,20 @@ pub struct SummaryReport {
     pub spikes: Vec<Spike>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_offenders: Option<Vec<RetryOffender>>,
+}
+
+/// Per canonical field, how many events carried it: exact over every
+/// event for what counting reads, and for the other fields over the lines
+/// read to choose each source's profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecognizedReport {
+    pub events: u64,
+    #[serde(flatten)]
+    pub counted: Recognized,
+    /// Field names and counts in the sample (the `sample_events` of each
+    /// source together).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sample: Vec<(String, u64)>,
 }
 
 /// How many entries each ranking shows.

@@ -4,6 +4,7 @@
 //! line (offsets, times, group ids; never the lines themselves, which are
 //! re-read from their file when shown).
 
+use super::fields::FieldMap;
 use super::line::Line;
 use super::record::{Class, MalformedKind, Need, Parsed, Read, Record};
 use super::stats::{BucketCounts, GroupStats, Summary};
@@ -163,6 +164,8 @@ pub struct SourceState {
     pub indexed: u64,
     pub caught_up: bool,
     pub ended: bool,
+    /// The profile its lines are read with.
+    pub profile: String,
 }
 
 /// What [`Store::count_event`] did with an event.
@@ -206,6 +209,8 @@ pub struct Store {
     /// Which reading fills this store: a new filter starts a new store, and
     /// a reader still running for the old one must not write into it.
     pub epoch: u64,
+    /// How each source's lines are read (its profile), by source index.
+    pub fields: Vec<std::sync::Arc<FieldMap>>,
 }
 
 impl Store {
@@ -238,7 +243,19 @@ impl Store {
             generation: 0,
             history_failures: None,
             epoch: 0,
+            fields: Vec::new(),
         }
+    }
+
+    /// Reads source `i` with `fields[i]` (the default profile for any other).
+    pub fn with_fields(mut self, fields: Vec<std::sync::Arc<FieldMap>>) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// The field map source `source` is read with.
+    pub fn fields_of(&self, source: usize) -> &FieldMap {
+        self.fields.get(source).map_or_else(|| &**super::fields::wontopos_map(), |f| &**f)
     }
 
     pub fn with_window(mut self, window: super::stats::TimeWindow) -> Self {
@@ -250,13 +267,16 @@ impl Store {
     pub fn add_line(&mut self, source: usize, line: &Line<'_>) {
         self.note_read(source, line);
         if self.counts.summary.filter.is_some() {
-            let Some(parsed) = super::scan::classify_for(line, self.need_for_lines()) else { return };
+            let Some(parsed) = super::scan::classify_for(self.fields_of(source), line, self.need_for_lines())
+            else {
+                return;
+            };
             self.add(source, line, &parsed);
             return;
         }
         // Matched by reference and not wrapped in a `Parsed`: a record is
         // large, and each move of it per failure showed in profiles.
-        match &super::scan::read(line) {
+        match &super::scan::read(self.fields_of(source), line) {
             None => {}
             // A success, nine lines in ten: counted, and nothing of it kept.
             Some(Read::Plain(e)) => {

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use super::fields::Unit;
+
 /// Epoch numbers at or above this are milliseconds, below it seconds.
 const EPOCH_MILLIS_THRESHOLD: f64 = 1e11;
 
@@ -26,12 +28,40 @@ pub fn parse_rfc3339_bytes(b: &[u8]) -> Option<Nanos> {
     DateTime::parse_from_rfc3339(std::str::from_utf8(b).ok()?).ok()?.timestamp_nanos_opt()
 }
 
-/// Epoch seconds (possibly fractional), or milliseconds when >= 10^11.
+/// The unit of an epoch number given without one, from its magnitude:
+/// seconds below 10^11 (the year 5138), then milliseconds, microseconds
+/// and nanoseconds.
+pub fn epoch_unit_of(abs: f64) -> Unit {
+    if abs >= 1e17 {
+        Unit::Ns
+    } else if abs >= 1e14 {
+        Unit::Us
+    } else if abs >= EPOCH_MILLIS_THRESHOLD {
+        Unit::Ms
+    } else {
+        Unit::S
+    }
+}
+
+/// The contract's epoch number: seconds (possibly fractional), or
+/// milliseconds when >= 10^11.
 pub fn from_epoch_number(value: f64) -> Option<Nanos> {
+    let unit = if value.abs() >= EPOCH_MILLIS_THRESHOLD { Unit::Ms } else { Unit::S };
+    from_epoch_number_in(value, Some(unit))
+}
+
+/// An epoch number in `unit`, or guessed by [`epoch_unit_of`].
+pub fn from_epoch_number_in(value: f64, unit: Option<Unit>) -> Option<Nanos> {
     if !value.is_finite() {
         return None;
     }
-    let seconds = if value.abs() >= EPOCH_MILLIS_THRESHOLD { value / 1000.0 } else { value };
+    let unit = unit.unwrap_or_else(|| epoch_unit_of(value.abs()));
+    if matches!(unit, Unit::Us | Unit::Ns) {
+        let nanos = (value * unit.nanos()).round();
+        #[allow(clippy::cast_possible_truncation)]
+        return (nanos.abs() < 9.2e18).then_some(nanos as i64);
+    }
+    let seconds = value * unit.nanos() / 1e9;
     // Rounded to the microsecond: an f64 holds no more than that for
     // present-day epochs, and it keeps `.123` from printing as `.122999906`.
     let micros = (seconds * 1e6).round();
@@ -43,14 +73,75 @@ pub fn from_epoch_number(value: f64) -> Option<Nanos> {
     micros.checked_mul(1000)
 }
 
-/// Integer epoch numbers keep full precision.
+/// The contract's integer epoch: seconds, or milliseconds when >= 10^11.
+/// Integers keep full precision.
 pub fn from_epoch_integer(value: i64) -> Option<Nanos> {
     #[allow(clippy::cast_precision_loss)]
-    if (value as f64).abs() >= EPOCH_MILLIS_THRESHOLD {
-        value.checked_mul(1_000_000)
-    } else {
-        value.checked_mul(1_000_000_000)
+    let unit = if (value as f64).abs() >= EPOCH_MILLIS_THRESHOLD { Unit::Ms } else { Unit::S };
+    from_epoch_integer_in(value, Some(unit))
+}
+
+pub fn from_epoch_integer_in(value: i64, unit: Option<Unit>) -> Option<Nanos> {
+    #[allow(clippy::cast_precision_loss)]
+    let unit = unit.unwrap_or_else(|| epoch_unit_of((value as f64).abs()));
+    #[allow(clippy::cast_possible_truncation)]
+    value.checked_mul(unit.nanos() as i64)
+}
+
+/// A timestamp string in any form the contract reads: RFC 3339 (with or
+/// without an offset, `T` or a space), epoch digits (in `unit`, or by
+/// magnitude), Common Log Format `01/Dec/2026:13:05:10 +0000`,
+/// `2026/12/01 13:05:10` and Go's `time.String`. Forms without an offset
+/// are UTC. Anything else is no time: better untimed than mis-timed.
+pub fn parse_time_text(b: &[u8], unit: Option<Unit>) -> Option<Nanos> {
+    if let Some(n) = parse_rfc3339_utc_fast(b) {
+        return Some(n);
     }
+    let s = std::str::from_utf8(b).ok()?.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if s.bytes().all(|c| c.is_ascii_digit()) {
+        return from_epoch_integer_in(s.parse().ok()?, unit);
+    }
+    if s.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+        return from_epoch_number_in(s.parse().ok()?, unit);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return t.timestamp_nanos_opt();
+    }
+    parse_other_time(s)
+}
+
+fn parse_other_time(s: &str) -> Option<Nanos> {
+    use chrono::NaiveDateTime;
+    // Go's time.String: "2026-12-01 13:05:10.123 +0000 UTC m=+0.01".
+    let s = s.split(" m=").next().unwrap_or(s);
+    for form in [
+        "%d/%b/%Y:%H:%M:%S %z",
+        "%Y-%m-%d %H:%M:%S%.f %z",
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+    ] {
+        if let Ok(t) = DateTime::parse_from_str(s, form) {
+            return t.timestamp_nanos_opt();
+        }
+    }
+    // A zone abbreviation after the offset ("+0000 UTC") adds nothing.
+    if let Some((head, tail)) = s.rsplit_once(' ') {
+        if !tail.is_empty() && tail.bytes().all(|c| c.is_ascii_uppercase()) {
+            if let Ok(t) = DateTime::parse_from_str(head, "%Y-%m-%d %H:%M:%S%.f %z") {
+                return t.timestamp_nanos_opt();
+            }
+        }
+    }
+    let naive = s.strip_suffix('Z').unwrap_or(s);
+    for form in ["%Y/%m/%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(naive, form) {
+            return t.and_utc().timestamp_nanos_opt();
+        }
+    }
+    None
 }
 
 pub fn format_utc(nanos: Nanos) -> String {
@@ -195,6 +286,29 @@ mod tests {
         assert_eq!(from_epoch_number(1_795_525_200_001.0), Some(1_795_525_200_001_000_000));
         assert_eq!(from_epoch_number(f64::NAN), None);
         assert_eq!(from_epoch_number(1e300), None);
+    }
+
+    #[test]
+    fn other_time_forms() {
+        let t = parse_rfc3339("2026-12-01T13:05:10Z").unwrap();
+        let p = |s: &str| parse_time_text(s.as_bytes(), None);
+        assert_eq!(p("01/Dec/2026:13:05:10 +0000"), Some(t));
+        assert_eq!(p("01/Dec/2026:14:05:10 +0100"), Some(t));
+        assert_eq!(p("2026/12/01 13:05:10"), Some(t));
+        assert_eq!(p("2026-12-01 13:05:10.5 +0000 UTC"), Some(t + 500_000_000));
+        assert_eq!(p("2026-12-01 13:05:10.5 +0000 UTC m=+0.001"), Some(t + 500_000_000));
+        assert_eq!(p("2026-12-01 13:05:10"), Some(t));
+        assert_eq!(p("2026-12-01T13:05:10"), Some(t));
+        assert_eq!(p("2026-12-01T13:05:10.1234567+00:00"), Some(t + 123_456_700));
+        assert_eq!(p("1796130310"), Some(t));
+        assert_eq!(p("1796130310000"), Some(t));
+        assert_eq!(p("1796130310000000000"), Some(t));
+        assert_eq!(parse_time_text(b"1796130310000", Some(Unit::Ms)), Some(t));
+        assert_eq!(p("1796130310.5"), Some(t + 500_000_000));
+        assert_eq!(from_epoch_integer_in(1_796_130_310_000_000, None), Some(t));
+        for bad in ["yesterday", "", "13:05:10", "2026-13-01 00:00:00", "Dec 1"] {
+            assert_eq!(p(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -121,6 +121,7 @@ mod timing {
     fn load_timing() {
         let Some(path) = std::env::var_os("BIG_LOG") else { return };
         let source = crate::engine::store::SourceState {
+            profile: String::new(),
             name: String::new(),
             path: None,
             initial_size: 0,

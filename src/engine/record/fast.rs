@@ -9,7 +9,9 @@
 
 use std::borrow::Cow;
 
-use super::{ErrorValue, Scalar, Slot};
+use super::collect::{Collector, Want};
+use super::scalar::Scalar;
+use crate::engine::fields::{Entry, Node};
 
 /// Past this depth the line goes to serde_json, which enforces its limit.
 const MAX_DEPTH: u32 = 32;
@@ -43,12 +45,11 @@ fn find_string_end(b: &[u8]) -> Option<usize> {
     b[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|p| i + p)
 }
 
-/// A number token located earlier, read as the record would have read it.
-pub(super) fn number_of(token: &[u8]) -> Option<f64> {
+/// A number token located earlier, read as the scanner reads numbers.
+pub(super) fn number_of(token: &[u8]) -> Option<Scalar<'_>> {
     let mut s = Scanner::new(token, false);
     let v = s.number()?;
-    (s.i == token.len()).then_some(())?;
-    v.number()
+    (s.i == token.len()).then_some(v)
 }
 
 struct Scanner<'a> {
@@ -62,49 +63,14 @@ struct Scanner<'a> {
     text: Option<&'a str>,
 }
 
-/// Where the scanner puts what it reads: the full record's fields, the
-/// few that counting needs, or the live view's.
-pub(super) trait Target<'a> {
-    /// Where `key`'s value goes; [`Slot::Other`] for a value only checked.
-    fn slot(&self, key: &[u8]) -> Slot;
-    fn apply(&mut self, slot: Slot, v: Scalar<'a>);
-    fn apply_error(&mut self, e: ErrorValue<'a>);
-    /// A timestamp string without escapes, not yet checked for UTF-8.
-    fn apply_ts_text(&mut self, rank: u8, text: &'a [u8]);
-    /// Whether the strings of [`Slot::is_deferred`] fields are only located.
-    fn defers(&self) -> bool {
-        false
-    }
-    fn defer(&mut self, _slot: Slot, _span: Option<(usize, usize)>) {}
-    /// Whether the strings read are checked by one pass over the whole line
-    /// (see [`parse_object`]) rather than one by one.
-    fn checks_whole_line(&self) -> bool {
-        false
-    }
-    /// Which of `error.message` and `error.request_id` are read; what is
-    /// not read is only checked.
-    fn reads_error_text(&self) -> ErrorText {
-        ErrorText { message: true, request_id: true }
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(super) struct ErrorText {
-    pub message: bool,
-    pub request_id: bool,
-}
-
-/// Fills `f` from a line holding one object. `None`: not handled here;
-/// `Some` holds the line as text if a target that
-/// [`Target::checks_whole_line`] had it checked. With [`Target::defers`],
-/// the strings of [`Slot::is_deferred`] fields are only located, and read
-/// later for the lines that need them.
+/// Fills `c` from a line holding one object. `None`: not handled here;
+/// `Some` holds the line as text if the collector had it checked whole.
 ///
 /// Works on bytes: only the strings it keeps are checked for UTF-8 (a bad
 /// byte there sends the line to the lossy path); a bad byte in a string it
 /// skips changes nothing, since lossy decoding would only replace it.
-pub(super) fn parse_object<'a, T: Target<'a>>(line: &'a [u8], f: &mut T) -> Option<Option<&'a str>> {
-    let mut s = Scanner::new(line, f.checks_whole_line());
+pub(super) fn parse_object<'a, 'm>(line: &'a [u8], c: &mut Collector<'a, 'm>) -> Option<Option<&'a str>> {
+    let mut s = Scanner::new(line, c.checks_whole_line());
     s.ws();
     s.eat(b'{')?;
     s.ws();
@@ -116,41 +82,12 @@ pub(super) fn parse_object<'a, T: Target<'a>>(line: &'a [u8], f: &mut T) -> Opti
             s.ws();
             s.eat(b':')?;
             s.ws();
-            match f.slot(key) {
-                // Most skipped values are strings or numbers: stepped over
-                // here, without a call into the recursive skipper.
-                Slot::Other => match s.peek()? {
-                    b'"' => {
-                        s.string_span()?;
-                    }
-                    b'-' | b'0'..=b'9' => s.skip_number()?,
-                    _ => s.skip_value(1)?,
-                },
-                Slot::Ts(rank) if s.peek()? == b'"' => {
-                    let (start, end) = s.string_span()?;
-                    f.apply_ts_text(rank, &line[start..end]);
-                }
-                Slot::Error => {
-                    let e = s.error_value(f.reads_error_text())?;
-                    f.apply_error(e);
-                }
-                slot if f.defers() && Slot::is_deferred(slot) => {
-                    // Only located now; read if the line turns out to need it.
-                    let span = match s.peek()? {
-                        b'"' if slot != Slot::Latency => Some(s.string_span()?),
-                        b'-' | b'0'..=b'9' if slot == Slot::Latency => {
-                            let start = s.i;
-                            s.skip_number()?;
-                            Some((start, s.i))
-                        }
-                        _ => s.scalar().map(|_| None)?,
-                    };
-                    f.defer(slot, span);
-                }
-                slot => {
-                    let v = s.scalar()?;
-                    f.apply(slot, v);
-                }
+            match c.top_entry(key) {
+                // Most values are of keys no field reads, and most of those
+                // are strings or numbers: stepped over here, without a call
+                // into the recursive skipper.
+                None => s.skip_flat()?,
+                Some(e) => s.value(e, 1, c)?,
             }
             s.ws();
             match s.next()? {
@@ -203,9 +140,9 @@ impl<'a> Scanner<'a> {
         Some((start, end))
     }
 
+    /// The text of a string located at `start..end`.
     #[inline]
-    fn string(&mut self) -> Option<&'a str> {
-        let (start, end) = self.string_span()?;
+    fn text_at(&mut self, start: usize, end: usize) -> Option<&'a str> {
         if !self.whole_line {
             return std::str::from_utf8(&self.b[start..end]).ok();
         }
@@ -303,7 +240,10 @@ impl<'a> Scanner<'a> {
     #[inline]
     fn scalar(&mut self) -> Option<Scalar<'a>> {
         match self.peek()? {
-            b'"' => self.string().map(|s| Scalar::Str(Cow::Borrowed(s))),
+            b'"' => {
+                let (start, end) = self.string_span()?;
+                self.text_at(start, end).map(|s| Scalar::Str(Cow::Borrowed(s)))
+            }
             b'-' | b'0'..=b'9' => self.number(),
             b't' => self.literal(b"true").map(|()| Scalar::Other),
             b'f' => self.literal(b"false").map(|()| Scalar::Other),
@@ -366,50 +306,110 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn error_value(&mut self, read: ErrorText) -> Option<ErrorValue<'a>> {
+    /// Steps over a value no field reads.
+    #[inline]
+    fn skip_flat(&mut self) -> Option<()> {
         match self.peek()? {
-            b'"' => self.string().map(|s| ErrorValue::Text(Cow::Borrowed(s))),
-            b'{' => {
-                self.i += 1;
-                self.ws();
-                let (mut code, mut message, mut request_id) = (None, None, None);
-                if self.peek()? == b'}' {
-                    self.i += 1;
-                } else {
-                    loop {
-                        let key = self.key()?;
-                        self.ws();
-                        self.eat(b':')?;
-                        self.ws();
-                        let slot = match key {
-                            b"code" => &mut code,
-                            b"message" if read.message => &mut message,
-                            b"request_id" if read.request_id => &mut request_id,
-                            _ => {
-                                self.skip_value(2)?;
-                                self.ws();
-                                match self.next()? {
-                                    b',' => {
-                                        self.ws();
-                                        continue;
-                                    }
-                                    b'}' => break,
-                                    _ => return None,
-                                }
-                            }
-                        };
-                        *slot = self.scalar()?.string();
-                        self.ws();
-                        match self.next()? {
-                            b',' => self.ws(),
-                            b'}' => break,
-                            _ => return None,
+            b'"' => self.string_span().map(|_| ()),
+            b'-' | b'0'..=b'9' => self.skip_number(),
+            _ => self.skip_value(1),
+        }
+    }
+
+    /// Reads the value of an entry of the field map; `depth` is that of
+    /// its container.
+    fn value<'m>(&mut self, e: &'m Entry, depth: u32, c: &mut Collector<'a, 'm>) -> Option<()> {
+        match self.peek()? {
+            b'{' => match &e.child {
+                Some(node) => self.object(node, depth + 1, c),
+                None => self.skip_value(depth),
+            },
+            b'[' if !e.elements.is_empty() => self.array(e, depth + 1, c),
+            b'[' => self.skip_value(depth),
+            _ if e.leaves.is_empty() => self.skip_value(depth),
+            b'"' => {
+                let (start, end) = self.string_span()?;
+                for leaf in &e.leaves {
+                    match c.wants(leaf) {
+                        Want::Raw => c.apply_raw_time(leaf, &self.b[start..end]),
+                        Want::Span => c.locate(leaf, self.b, start, end, true),
+                        Want::Text => {
+                            let text = self.text_at(start, end)?;
+                            c.apply(leaf, Scalar::Str(Cow::Borrowed(text)));
                         }
                     }
                 }
-                Some(ErrorValue::Object { code, message, request_id })
+                Some(())
             }
-            _ => self.skip_value(1).map(|()| ErrorValue::Other),
+            b'-' | b'0'..=b'9' => {
+                let start = self.i;
+                let v = self.number()?;
+                for leaf in &e.leaves {
+                    if c.locates_number(leaf) {
+                        c.locate(leaf, self.b, start, self.i, false);
+                    } else {
+                        c.apply(leaf, v.clone());
+                    }
+                }
+                Some(())
+            }
+            _ => self.scalar().map(|_| ()),
+        }
+    }
+
+    /// An object at `depth` whose keys `node` knows.
+    fn object<'m>(&mut self, node: &'m Node, depth: u32, c: &mut Collector<'a, 'm>) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            let key = self.key()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            match node.get(key) {
+                None => self.skip_value(depth)?,
+                Some(e) => self.value(e, depth, c)?,
+            }
+            self.ws();
+            match self.next()? {
+                b',' => self.ws(),
+                b'}' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// An array at `depth` some of whose elements `e` knows.
+    fn array<'m>(&mut self, e: &'m Entry, depth: u32, c: &mut Collector<'a, 'm>) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.eat(b'[')?;
+        self.ws();
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(());
+        }
+        let mut index = 0;
+        loop {
+            match e.element(index) {
+                None => self.skip_value(depth)?,
+                Some(el) => self.value(el, depth, c)?,
+            }
+            self.ws();
+            match self.next()? {
+                b',' => self.ws(),
+                b']' => return Some(()),
+                _ => return None,
+            }
+            index += 1;
         }
     }
 }

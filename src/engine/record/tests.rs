@@ -1,4 +1,25 @@
 use super::*;
+use crate::engine::fields::{wontopos_map, Field, Leaf};
+
+// The contract's own shape: these tests read with the default profile.
+fn parse_line(line: &[u8]) -> Parsed<'_> {
+    super::parse_line(wontopos_map(), line)
+}
+fn parse_line_for(line: &[u8], need: Need) -> Parsed<'_> {
+    super::parse_line_for(wontopos_map(), line, need)
+}
+fn count_line(line: &[u8]) -> Counted<'_> {
+    super::count_line(wontopos_map(), line)
+}
+fn read_line(line: &[u8]) -> Read<'_> {
+    super::read_line(wontopos_map(), line)
+}
+fn parse_text(text: &str, need: Need) -> Result<Record<'_>, MalformedKind> {
+    super::parse_text(wontopos_map(), text, need)
+}
+fn parse_text_serde(text: &str, need: Need) -> Result<Record<'_>, MalformedKind> {
+    super::parse_text_serde(wontopos_map(), text, need)
+}
 
 fn event(line: &str) -> Record<'_> {
     match parse_line(line.as_bytes()) {
@@ -353,9 +374,10 @@ fn fast_path_edge_numbers_match_serde() {
 #[test]
 fn fast_path_takes_the_common_line() {
     let line = r#"{"ts":"2026-11-24T13:47:23.104Z","level":"error","request_id":"req_M83X","method":"POST","path":"/v1/payments","status":504,"latency_ms":30012.5,"api_key_id":"key_0011","error":{"code":"gateway_timeout","message":"Upstream API timed out","request_id":"req_M83X"}}"#;
-    let mut f = Fields::default();
-    assert!(fast::parse_object(line.as_bytes(), &mut f).is_some());
-    assert_eq!(f.take_record(), parse_text_serde(line, Need::All).unwrap());
+    let mut c = Collector::new(wontopos_map(), Need::All, false);
+    let text = fast::parse_object(line.as_bytes(), &mut c);
+    assert!(text.is_some());
+    assert_eq!(c.take_record(line.as_bytes(), text.flatten()), parse_text_serde(line, Need::All).unwrap());
 }
 
 #[test]
@@ -364,8 +386,8 @@ fn fast_path_takes_generated_lines() {
     let (mut fast_ok, mut total) = (0, 0);
     for line in text.lines().filter(|l| l.starts_with('{')) {
         total += 1;
-        let mut f = Fields::default();
-        if fast::parse_object(line.as_bytes(), &mut f).is_some() {
+        let mut c = Collector::new(wontopos_map(), Need::All, false);
+        if fast::parse_object(line.as_bytes(), &mut c).is_some() {
             fast_ok += 1;
         } else {
             eprintln!("bailed: {line}");
@@ -400,37 +422,50 @@ proptest::proptest! {
 }
 
 #[test]
-fn every_field_name_passes_the_key_prefilter() {
-    let names: [(&str, Slot); 23] = [
-        ("ts", Slot::Ts(0)),
-        ("timestamp", Slot::Ts(1)),
-        ("time", Slot::Ts(2)),
-        ("@timestamp", Slot::Ts(3)),
-        ("status", Slot::Status(0)),
-        ("status_code", Slot::Status(1)),
-        ("http_status", Slot::Status(2)),
-        ("code", Slot::Code(1)),
-        ("error_code", Slot::Code(2)),
-        ("request_id", Slot::RequestId(0)),
-        ("requestId", Slot::RequestId(1)),
-        ("req_id", Slot::RequestId(2)),
-        ("message", Slot::Message(1)),
-        ("msg", Slot::Message(2)),
-        ("error", Slot::Error),
-        ("method", Slot::Method),
-        ("path", Slot::Path),
-        ("api_key_id", Slot::ApiKey),
-        ("latency_ms", Slot::Latency),
-        ("retry_after", Slot::RetryAfter),
-        ("client_ip", Slot::ClientIp),
-        ("upstream", Slot::Upstream),
-        ("level", Slot::Other),
+fn every_field_name_of_the_contract_is_in_the_field_map() {
+    // Ranks: a path's position times 16, the nested reading one more.
+    let names: [(&str, Field, u16); 22] = [
+        ("ts", Field::Time, 0),
+        ("timestamp", Field::Time, 16),
+        ("time", Field::Time, 32),
+        ("@timestamp", Field::Time, 48),
+        ("status", Field::Status, 0),
+        ("status_code", Field::Status, 16),
+        ("http_status", Field::Status, 32),
+        ("code", Field::Code, 16),
+        ("error_code", Field::Code, 32),
+        ("request_id", Field::RequestId, 0),
+        ("requestId", Field::RequestId, 16),
+        ("req_id", Field::RequestId, 32),
+        ("message", Field::Message, 16),
+        ("msg", Field::Message, 32),
+        ("error", Field::Message, 48),
+        ("method", Field::Method, 0),
+        ("path", Field::Path, 0),
+        ("api_key_id", Field::ApiKey, 0),
+        ("latency_ms", Field::Latency, 0),
+        ("retry_after", Field::RetryAfter, 0),
+        ("client_ip", Field::ClientIp, 0),
+        ("upstream", Field::Upstream, 0),
     ];
-    for (name, slot) in names {
-        assert_eq!(Slot::of(name.as_bytes()), slot, "{name}");
+    let root = wontopos_map().root(Need::All);
+    for (name, field, rank) in names {
+        let e = root.get(name.as_bytes()).unwrap_or_else(|| panic!("{name} is not mapped"));
+        let leaf: Vec<&Leaf> = e.leaves.iter().filter(|l| l.field == field).collect();
+        assert_eq!(leaf.len(), 1, "{name}");
+        assert_eq!(leaf[0].rank, rank, "{name}");
     }
+    let error = root.get(b"error").unwrap().child.as_ref().unwrap();
+    assert_eq!(error.get(b"code").unwrap().leaves[0].field, Field::Code);
+    assert_eq!(error.get(b"code").unwrap().leaves[0].rank, 1);
+    assert_eq!(error.get(b"request_id").unwrap().leaves[0].rank, 49);
     for other in ["", "t", "tss", "Status", "times", "error_codes", "@time"] {
-        assert_eq!(Slot::of(other.as_bytes()), Slot::Other, "{other}");
+        assert!(root.get(other.as_bytes()).is_none(), "{other}");
+    }
+    // Counting's map holds only what counting reads.
+    let counts = wontopos_map().root(Need::Counts);
+    for name in ["request_id", "message", "msg", "method", "path", "latency_ms", "level"] {
+        assert!(counts.get(name.as_bytes()).is_none(), "{name}");
     }
 }
 

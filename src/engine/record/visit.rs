@@ -7,16 +7,9 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::{ErrorValue, Fields, Scalar, Slot};
-
-struct ScalarSeed;
-
-impl<'de> DeserializeSeed<'de> for ScalarSeed {
-    type Value = Scalar<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(ScalarVisitor)
-    }
-}
+use super::collect::Collector;
+use super::scalar::Scalar;
+use crate::engine::fields::{Entry, Node};
 
 struct ScalarVisitor;
 
@@ -121,11 +114,11 @@ impl<'de> de::Deserialize<'de> for IgnoredKey {
 }
 
 /// Returns `false` for valid JSON that is not an object.
-pub(super) struct TopVisitor<'f, 'de> {
-    pub(super) fields: &'f mut Fields<'de>,
+pub(super) struct TopVisitor<'c, 'de, 'm> {
+    pub(super) c: &'c mut Collector<'de, 'm>,
 }
 
-impl<'de> Visitor<'de> for TopVisitor<'_, 'de> {
+impl<'de> Visitor<'de> for TopVisitor<'_, 'de, '_> {
     type Value = bool;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
@@ -155,18 +148,99 @@ impl<'de> Visitor<'de> for TopVisitor<'_, 'de> {
         SkipVisitor.visit_seq(seq)?;
         Ok(false)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let f = self.fields;
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match f.slot(key.as_ref()) {
-                Slot::Other => {
-                    map.next_value::<Skip>()?;
-                }
-                Slot::Error => f.apply_error(map.next_value_seed(ErrorSeed)?),
-                slot => f.apply(slot, map.next_value_seed(ScalarSeed)?),
-            }
-        }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let root = self.c.root();
+        walk_object(self.c, root, true, map)?;
         Ok(true)
+    }
+}
+
+/// Reads an object's keys through `node` (at the top, through the
+/// collector's choice of root).
+fn walk_object<'de, 'm, A: MapAccess<'de>>(
+    c: &mut Collector<'de, 'm>,
+    node: &'m Node,
+    top: bool,
+    mut map: A,
+) -> Result<(), A::Error> {
+    while let Some(key) = map.next_key::<Key<'de>>()? {
+        let entry = if top { c.top_entry(key.as_ref()) } else { node.get(key.as_ref()) };
+        match entry {
+            None => {
+                map.next_value::<Skip>()?;
+            }
+            Some(e) => map.next_value_seed(EntrySeed { c, e })?,
+        }
+    }
+    Ok(())
+}
+
+/// The value at one entry of the field map.
+struct EntrySeed<'c, 'de, 'm> {
+    c: &'c mut Collector<'de, 'm>,
+    e: &'m Entry,
+}
+
+impl<'de> DeserializeSeed<'de> for EntrySeed<'_, 'de, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntrySeed<'_, 'de, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(), E> {
+        self.c.apply_all(self.e, Scalar::Str(Cow::Borrowed(v)));
+        Ok(())
+    }
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.c.apply_all(self.e, Scalar::Str(Cow::Owned(v.to_owned())));
+        Ok(())
+    }
+    fn visit_string<E>(self, v: String) -> Result<(), E> {
+        self.c.apply_all(self.e, Scalar::Str(Cow::Owned(v)));
+        Ok(())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.c.apply_all(self.e, Scalar::UInt(v));
+        Ok(())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.c.apply_all(self.e, Scalar::Int(v));
+        Ok(())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        self.c.apply_all(self.e, Scalar::Float(v));
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        loop {
+            let more = match self.e.element(index) {
+                Some(e) => seq.next_element_seed(EntrySeed { c: &mut *self.c, e })?.is_some(),
+                None => seq.next_element::<Skip>()?.is_some(),
+            };
+            if !more {
+                return Ok(());
+            }
+            index += 1;
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        match &self.e.child {
+            Some(node) => walk_object(self.c, node, false, map),
+            None => SkipVisitor.visit_map(map).map(|_| ()),
+        }
     }
 }
 
@@ -185,64 +259,5 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
             Scalar::Str(s) => Ok(Key(s)),
             _ => Err(de::Error::custom("object key is not a string")),
         }
-    }
-}
-
-struct ErrorSeed;
-
-impl<'de> DeserializeSeed<'de> for ErrorSeed {
-    type Value = ErrorValue<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(ErrorVisitor)
-    }
-}
-
-struct ErrorVisitor;
-
-impl<'de> Visitor<'de> for ErrorVisitor {
-    type Value = ErrorValue<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an error object or message")
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(ErrorValue::Text(Cow::Borrowed(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(ErrorValue::Text(Cow::Owned(v.to_owned())))
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(ErrorValue::Other)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(ErrorValue::Other)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(ErrorValue::Other)
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(ErrorValue::Other)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(ErrorValue::Other)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        SkipVisitor.visit_seq(seq)?;
-        Ok(ErrorValue::Other)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let (mut code, mut message, mut request_id) = (None, None, None);
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            let slot = match key.as_ref() {
-                b"code" => &mut code,
-                b"message" => &mut message,
-                b"request_id" => &mut request_id,
-                _ => {
-                    map.next_value::<Skip>()?;
-                    continue;
-                }
-            };
-            *slot = map.next_value_seed(ScalarSeed)?.string();
-        }
-        Ok(ErrorValue::Object { code, message, request_id })
     }
 }

@@ -29,7 +29,7 @@ impl Store {
     pub fn count_only(&mut self, source: usize, line: &Line<'_>, details: &mut Vec<DetailLine>) {
         debug_assert!(self.counts.summary.filter.is_none(), "a filter reads every field");
         self.note_read(source, line);
-        let e = match crate::engine::scan::count(line) {
+        let e = match crate::engine::scan::count(self.fields_of(source), line) {
             None => return,
             Some(Counted::Malformed(kind)) => {
                 self.add(source, line, &crate::engine::record::Parsed::Malformed(kind));
@@ -51,7 +51,9 @@ impl Store {
     /// left: a failure's record and what the insights take from it. Nothing
     /// is counted again.
     pub fn add_details(&mut self, source: usize, line: &Line<'_>) {
-        let Some(Read::Detailed(r)) = &crate::engine::scan::read(line) else { return };
+        let Some(Read::Detailed(r)) = &crate::engine::scan::read(self.fields_of(source), line) else {
+            return;
+        };
         if !self.counts.summary.window.contains(r.ts) {
             return;
         }
