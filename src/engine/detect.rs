@@ -126,7 +126,11 @@ pub fn sample(source: &Source) -> Result<Vec<Vec<u8>>, InputError> {
             break;
         }
         if let Some(t) = record::trim_line(raw) {
-            lines.push(super::unwrap::strip_prefix(t).to_vec());
+            let t = super::unwrap::strip_prefix(t);
+            match super::unwrap::otlp_events(t) {
+                Some(events) => lines.extend(events),
+                None => lines.push(t.to_vec()),
+            }
         }
     }
     // The last piece may be cut off by the sample's size.

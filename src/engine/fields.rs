@@ -274,7 +274,10 @@ impl Profiles {
             origin: e.span().map_or_else(|| origin.to_owned(), at),
             message: e.message().trim().to_owned(),
         })?;
-        for (name, table) in doc.profiles {
+        // In the order written: on a tie, detection prefers the earlier.
+        let mut tables: Vec<_> = doc.profiles.into_iter().collect();
+        tables.sort_by_key(|(name, _)| name.span().start);
+        for (name, table) in tables {
             let err = |span, message: String| MappingError { origin: at(span), message };
             let pname = name.get_ref().clone();
             if pname.is_empty() || !pname.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {

@@ -78,8 +78,20 @@ fn find_with(
         let mut r = input::open_stream(source)?;
         let name = source.name();
         scan_for(&mut r, &find, |line_no, offset, bytes| {
-            if let Some(entry) = entry_if_match(&profiled.fields, &name, line_no, offset, bytes, &wanted) {
-                out.push(entry);
+            let raw = if line_no == 1 { bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes) } else { bytes };
+            let Some(trimmed) = record::trim_line(raw) else { return };
+            let trimmed = super::unwrap::strip_prefix(trimmed);
+            // A batch line holds many records; each is an entry of its own.
+            let events = super::unwrap::otlp_events(trimmed);
+            let lines: Vec<&[u8]> = match &events {
+                Some(events) => events.iter().map(Vec::as_slice).collect(),
+                None => vec![trimmed],
+            };
+            for event in lines {
+                if let Some(entry) = entry_if_match(&profiled.fields, &name, line_no, offset, event, &wanted)
+                {
+                    out.push(entry);
+                }
             }
         })
         .map_err(|e| InputError::from_io(std::path::Path::new(&name), e))?;
@@ -92,11 +104,9 @@ fn entry_if_match(
     source: &str,
     line: u64,
     offset: u64,
-    raw: &[u8],
+    trimmed: &[u8],
     wanted: impl Fn(&str) -> bool,
 ) -> Option<Entry> {
-    let raw = if line == 1 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
-    let trimmed = super::unwrap::strip_prefix(record::trim_line(raw)?);
     let Parsed::Event(rec) = record::parse_line(fields, trimmed) else { return None };
     if !rec.request_id.as_deref().is_some_and(wanted) {
         return None;

@@ -212,9 +212,27 @@ impl Sink for super::stats::Summary {
     }
 }
 
+/// Calls `f` with `line`, or, for an OTLP batch, with each of its records
+/// as a line of its own (same number and offset).
+#[inline]
+pub fn for_each_event(line: &Line<'_>, mut f: impl FnMut(&Line<'_>)) {
+    match (!line.oversized).then(|| super::unwrap::otlp_events(line.bytes)).flatten() {
+        None => f(line),
+        Some(events) => {
+            for e in &events {
+                f(&Line { bytes: e, oversized: false, ..*line });
+            }
+        }
+    }
+}
+
 /// Reads `line` for what `summary` needs (counts, rankings or what its
 /// filter asks) with `fields`, or the summary's own map, and counts it.
 pub fn feed_summary(summary: &mut super::stats::Summary, fields: Option<&FieldMap>, line: &Line<'_>) {
+    for_each_event(line, |l| feed_summary_event(summary, fields, l));
+}
+
+fn feed_summary_event(summary: &mut super::stats::Summary, fields: Option<&FieldMap>, line: &Line<'_>) {
     if summary.filter.is_some() {
         let need = summary.need();
         if let Some(parsed) = classify_for(fields.unwrap_or(&summary.fields), line, need) {

@@ -266,6 +266,11 @@ impl Store {
     /// Counts one raw line from `source`.
     pub fn add_line(&mut self, source: usize, line: &Line<'_>) {
         self.note_read(source, line);
+        super::scan::for_each_event(line, |l| self.add_event_line(source, l));
+    }
+
+    /// Counts one event's line (a whole line, or one record of a batch).
+    fn add_event_line(&mut self, source: usize, line: &Line<'_>) {
         if self.counts.summary.filter.is_some() {
             let Some(parsed) = super::scan::classify_for(self.fields_of(source), line, self.need_for_lines())
             else {

@@ -1,7 +1,12 @@
-//! Lines that carry an event inside something else: `docker compose logs`
-//! prints `service-1  | {json}` (with `-t`, a timestamp after the bar).
-//! The event is read as if the prefix were not there; a line that only
-//! looks like one stays as it is, and malformed if it is not JSON.
+//! Lines that carry events inside something else. `docker compose logs`
+//! prints `service-1  | {json}` (with `-t`, a timestamp after the bar): the
+//! event is read as if the prefix were not there. An OTLP/JSON batch
+//! (`{"resourceLogs":[...]}`, the OpenTelemetry Collector's file exporter)
+//! holds many log records: each becomes one flat event, its attributes
+//! (and its resource's) as keys. A line that only looks like either stays
+//! as it is, and is malformed if it is not JSON.
+
+use serde_json::{Map, Value};
 
 /// The event of a prefixed line; any other line as it is.
 #[inline]
@@ -37,9 +42,114 @@ fn compose_event(line: &[u8]) -> Option<&[u8]> {
     (looks_like_time && event.first() == Some(&b'{')).then_some(event)
 }
 
+/// The records of an OTLP/JSON logs batch, each as one flat JSON event;
+/// `None` for any other line. Cheap on other lines: only their first
+/// bytes are looked at.
+pub fn otlp_events(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let start = line.iter().position(|b| !b.is_ascii_whitespace())?;
+    let head = &line[start..];
+    if !head.starts_with(b"{") {
+        return None;
+    }
+    let after = head[1..].iter().position(|b| !b.is_ascii_whitespace()).map(|i| &head[1 + i..])?;
+    if !after.starts_with(b"\"resourceLogs\"") {
+        return None;
+    }
+    let Ok(Value::Object(batch)) = serde_json::from_slice::<Value>(line) else { return None };
+    let mut out = Vec::new();
+    for rl in array(batch.get("resourceLogs")) {
+        let mut resource = Map::new();
+        flatten_attributes(rl.get("resource").and_then(|r| r.get("attributes")), &mut resource);
+        for sl in array(rl.get("scopeLogs")) {
+            for record in array(sl.get("logRecords")) {
+                let mut event = resource.clone();
+                flatten_attributes(record.get("attributes"), &mut event);
+                for key in [
+                    "timeUnixNano",
+                    "observedTimeUnixNano",
+                    "severityText",
+                    "severityNumber",
+                    "traceId",
+                    "spanId",
+                ] {
+                    if let Some(v) = record.get(key).filter(|v| !v.is_null()) {
+                        event.insert(key.to_owned(), v.clone());
+                    }
+                }
+                if let Some(body) = record.get("body").map(any_value).filter(|v| !v.is_null()) {
+                    event.insert("body".to_owned(), body);
+                }
+                out.push(serde_json::to_vec(&Value::Object(event)).unwrap_or_default());
+            }
+        }
+    }
+    Some(out)
+}
+
+fn array(v: Option<&Value>) -> &[Value] {
+    v.and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+/// `[{"key": k, "value": AnyValue}]` into `k: value` entries.
+fn flatten_attributes(attrs: Option<&Value>, into: &mut Map<String, Value>) {
+    for kv in array(attrs) {
+        if let (Some(k), Some(v)) = (kv.get("key").and_then(Value::as_str), kv.get("value")) {
+            into.insert(k.to_owned(), any_value(v));
+        }
+    }
+}
+
+/// An OTLP `AnyValue` as plain JSON: 64-bit integers, which OTLP/JSON
+/// writes as strings, as numbers.
+fn any_value(v: &Value) -> Value {
+    let Some(o) = v.as_object() else { return v.clone() };
+    if let Some(s) = o.get("stringValue") {
+        return s.clone();
+    }
+    if let Some(i) = o.get("intValue") {
+        return match i {
+            Value::String(s) => s.parse::<i64>().map_or_else(|_| i.clone(), Value::from),
+            other => other.clone(),
+        };
+    }
+    if let Some(d) = o.get("doubleValue").or_else(|| o.get("boolValue")) {
+        return d.clone();
+    }
+    if let Some(a) = o.get("arrayValue") {
+        return Value::Array(array(a.get("values")).iter().map(any_value).collect());
+    }
+    if let Some(kv) = o.get("kvlistValue") {
+        let mut m = Map::new();
+        flatten_attributes(kv.get("values"), &mut m);
+        return Value::Object(m);
+    }
+    if let Some(b) = o.get("bytesValue") {
+        return b.clone();
+    }
+    Value::Null
+}
+
 #[cfg(test)]
 mod tests {
-    use super::strip_prefix;
+    use super::{otlp_events, strip_prefix};
+
+    #[test]
+    fn otlp_batches_become_one_event_per_record() {
+        let line = br#"{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},"scopeLogs":[{"logRecords":[{"timeUnixNano":"1796130310000000000","severityText":"ERROR","body":{"stringValue":"boom"},"attributes":[{"key":"http.response.status_code","value":{"intValue":"503"}},{"key":"service.name","value":{"stringValue":"own"}}]},{"observedTimeUnixNano":"1796130311000000000","attributes":[{"key":"h","value":{"arrayValue":{"values":[{"stringValue":"30"}]}}}]}]}]}]}"#;
+        let events = otlp_events(line).unwrap();
+        assert_eq!(events.len(), 2);
+        let first: serde_json::Value = serde_json::from_slice(&events[0]).unwrap();
+        assert_eq!(first["http.response.status_code"], 503);
+        assert_eq!(first["service.name"], "own");
+        assert_eq!(first["body"], "boom");
+        assert_eq!(first["timeUnixNano"], "1796130310000000000");
+        let second: serde_json::Value = serde_json::from_slice(&events[1]).unwrap();
+        assert_eq!(second["h"][0], "30");
+        assert_eq!(second["service.name"], "api");
+        assert!(otlp_events(br#"{"status":200}"#).is_none());
+        assert!(otlp_events(br#"{"resourceLogs": broken"#).is_none());
+        assert_eq!(otlp_events(br#" { "resourceLogs":[]}"#), Some(Vec::new()));
+    }
 
     #[test]
     fn compose_prefixes_are_stripped() {

@@ -29,16 +29,11 @@ impl Store {
     pub fn count_only(&mut self, source: usize, line: &Line<'_>, details: &mut Vec<DetailLine>) {
         debug_assert!(self.counts.summary.filter.is_none(), "a filter reads every field");
         self.note_read(source, line);
-        let e = match crate::engine::scan::count(self.fields_of(source), line) {
-            None => return,
-            Some(Counted::Malformed(kind)) => {
-                self.add(source, line, &crate::engine::record::Parsed::Malformed(kind));
-                return;
-            }
-            Some(Counted::Event(e)) => e,
-        };
-        let tally = self.count_event(e.ts, e.status, e.code.as_deref());
-        if tally != Tally::Outside && e.needs_detail() {
+        // A batch line is left once for the detail pass, which reads all
+        // of its records that need it.
+        let mut needs_detail = false;
+        crate::engine::scan::for_each_event(line, |l| needs_detail |= self.count_event_line(source, l));
+        if needs_detail {
             details.push(DetailLine {
                 number: line.number,
                 offset: line.offset,
@@ -47,10 +42,28 @@ impl Store {
         }
     }
 
+    /// Counts one event's line; says whether its details are to be read.
+    fn count_event_line(&mut self, source: usize, line: &Line<'_>) -> bool {
+        let e = match crate::engine::scan::count(self.fields_of(source), line) {
+            None => return false,
+            Some(Counted::Malformed(kind)) => {
+                self.add(source, line, &crate::engine::record::Parsed::Malformed(kind));
+                return false;
+            }
+            Some(Counted::Event(e)) => e,
+        };
+        let tally = self.count_event(e.ts, e.status, e.code.as_deref());
+        tally != Tally::Outside && e.needs_detail()
+    }
+
     /// Reads the details of a line that [`Store::count_only`] counted and
     /// left: a failure's record and what the insights take from it. Nothing
     /// is counted again.
     pub fn add_details(&mut self, source: usize, line: &Line<'_>) {
+        crate::engine::scan::for_each_event(line, |l| self.add_event_details(source, l));
+    }
+
+    fn add_event_details(&mut self, source: usize, line: &Line<'_>) {
         let Some(Read::Detailed(r)) = &crate::engine::scan::read(self.fields_of(source), line) else {
             return;
         };

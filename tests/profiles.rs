@@ -1,0 +1,143 @@
+//! Each built-in profile on a fixture written from its source's own
+//! documentation or encoder, checked against counts and fields worked out
+//! by hand (`tests/fixtures/profiles/NAME.expect.json`): read with no flag,
+//! the file must be detected as its profile, counted exactly, and every
+//! field of every event read as the source meant it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{bin, json};
+use serde_json::Value;
+use wontopos_logs::engine::detect::profile_sources;
+use wontopos_logs::engine::fields::Mapping;
+use wontopos_logs::engine::input::Source;
+use wontopos_logs::engine::record::{self, Parsed, Record};
+use wontopos_logs::engine::unwrap;
+
+fn fixtures() -> Vec<(String, PathBuf, Value)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/profiles");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("fixtures") {
+        let path = entry.expect("entry").path();
+        let Some(name) =
+            path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".expect.json"))
+        else {
+            continue;
+        };
+        let expect: Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("expect is JSON");
+        out.push((name.to_owned(), dir.join(format!("{name}.jsonl")), expect));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(out.len() >= 16, "a fixture per built-in profile");
+    out
+}
+
+#[test]
+fn every_fixture_is_detected_and_counted_exactly() {
+    for (name, log, expect) in fixtures() {
+        let got = json(&["summary", "--json", log.to_str().expect("path")]);
+        assert_eq!(got["sources"][0]["profile"], expect["profile"], "{name}: profile");
+        assert_eq!(got["sources"][0]["how"], "detected", "{name}");
+        for k in ["requests", "failures", "rate_limited", "server_errors"] {
+            assert_eq!(got[k], expect[k], "{name}: {k}");
+        }
+        let timed = expect["events"].as_array().expect("events").iter().filter(|e| !e["status"].is_null());
+        let untimed = timed.filter(|e| e["time"].is_null()).count();
+        assert_eq!(got["untimed_requests"], untimed, "{name}: untimed requests");
+    }
+}
+
+/// The events of a fixture, one per record (a batch line holds several).
+fn events(log: &Path) -> Vec<Vec<u8>> {
+    let text = std::fs::read(log).expect("read");
+    let mut out = Vec::new();
+    for raw in text.split(|&b| b == b'\n') {
+        let Some(line) = record::trim_line(raw) else { continue };
+        let line = unwrap::strip_prefix(line);
+        match unwrap::otlp_events(line) {
+            Some(events) => out.extend(events),
+            None => out.push(line.to_vec()),
+        }
+    }
+    out
+}
+
+fn ms_time(r: &Record<'_>) -> Value {
+    r.ts.map_or(Value::Null, |ns| {
+        let t = chrono::DateTime::<chrono::Utc>::from_timestamp_nanos(ns.div_euclid(1_000_000) * 1_000_000);
+        Value::from(t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+    })
+}
+
+fn text(v: Option<&str>) -> Value {
+    v.map_or(Value::Null, Value::from)
+}
+
+#[test]
+fn every_field_of_every_event_is_read_as_the_source_means_it() {
+    let mapping = Mapping::wontopos();
+    let mut failures = Vec::new();
+    for (name, log, expect) in fixtures() {
+        let profiled = profile_sources(&mapping, &[Source::File(log.clone())], false).expect("profile");
+        let fields = &profiled[0].fields;
+        let want = expect["events"].as_array().expect("events");
+        let got = events(&log);
+        assert_eq!(got.len(), want.len(), "{name}: events");
+        for (i, (line, want)) in got.iter().zip(want).enumerate() {
+            let Parsed::Event(r) = record::parse_line(fields, line) else {
+                failures.push(format!("{name} event {}: malformed", i + 1));
+                continue;
+            };
+            let have = [
+                ("status", r.status.map_or(Value::Null, Value::from)),
+                ("time", ms_time(&r)),
+                ("method", text(r.method.as_deref())),
+                ("path", text(r.path.as_deref())),
+                ("request_id", text(r.request_id.as_deref())),
+                ("client_ip", text(r.client_ip.as_deref())),
+                ("api_key", text(r.api_key_id.as_deref())),
+                ("retry_after", r.retry_after.map_or(Value::Null, Value::from)),
+                ("code", text(r.code.as_deref())),
+            ];
+            for (field, value) in have {
+                if want.get(field).is_some_and(|w| *w != value) {
+                    failures.push(format!(
+                        "{name} event {}: {field} is {value}, expected {}",
+                        i + 1,
+                        want[field]
+                    ));
+                }
+            }
+            let latency = want["latency_ms"].as_f64();
+            let close = match (latency, r.latency_ms) {
+                (Some(a), Some(b)) => (a - b).abs() <= 1e-6 * a.abs().max(1.0),
+                (None, None) => true,
+                _ => false,
+            };
+            if !close {
+                failures.push(format!(
+                    "{name} event {}: latency_ms is {:?}, expected {latency:?}",
+                    i + 1,
+                    r.latency_ms
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn a_forced_profile_reads_without_detecting() {
+    let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/profiles/pino-http.jsonl");
+    let got = json(&["summary", "--json", "--profile", "wontopos", log.to_str().expect("path")]);
+    assert_eq!(got["sources"][0]["profile"], "wontopos");
+    assert_eq!(got["sources"][0]["how"], "forced");
+    let out =
+        bin().args(["summary", "--profile", "nope", log.to_str().expect("path")]).output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("'nope' is no profile") && err.contains("pino-http"), "{err}");
+}
