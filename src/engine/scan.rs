@@ -216,7 +216,10 @@ impl Sink for super::stats::Summary {
 /// as a line of its own (same number and offset).
 #[inline]
 pub fn for_each_event(line: &Line<'_>, mut f: impl FnMut(&Line<'_>)) {
-    match (!line.oversized).then(|| super::unwrap::otlp_events(line.bytes)).flatten() {
+    if !super::unwrap::may_be_batch(line.bytes) || line.oversized {
+        return f(line);
+    }
+    match super::unwrap::otlp_events(line.bytes) {
         None => f(line),
         Some(events) => {
             for e in &events {

@@ -42,6 +42,13 @@ fn compose_event(line: &[u8]) -> Option<&[u8]> {
     (looks_like_time && event.first() == Some(&b'{')).then_some(event)
 }
 
+/// Whether a line could be an OTLP batch: the common line (`{"ts":...`)
+/// is ruled out by its third byte, before any call.
+#[inline(always)]
+pub fn may_be_batch(line: &[u8]) -> bool {
+    !matches!(line, [b'{', b'"', c, ..] if *c != b'r')
+}
+
 /// The records of an OTLP/JSON logs batch, each as one flat JSON event;
 /// `None` for any other line. Cheap on other lines: only their first
 /// bytes are looked at.

@@ -49,9 +49,56 @@ pub(super) enum Want {
     Text,
 }
 
+const TEXT_FIELDS: usize = 8;
+const DEFERRED_FIELDS: usize = 7;
+
+/// Where a text field is kept: a small array, since a collector is made
+/// for every line.
+#[inline]
+fn text_slot(field: Field) -> usize {
+    match field {
+        Field::RequestId => 0,
+        Field::Message => 1,
+        Field::Method => 2,
+        Field::Path => 3,
+        Field::ApiKey => 4,
+        Field::ClientIp => 5,
+        Field::Upstream => 6,
+        // Level, and the fields that are not text (never asked for); the
+        // code is kept apart, since counting reads it.
+        _ => 7,
+    }
+}
+
+/// The deferred fields ([`Field::is_deferred`]), in slot order.
+const DEFERRED: [Field; DEFERRED_FIELDS] = [
+    Field::RequestId,
+    Field::Method,
+    Field::Path,
+    Field::ApiKey,
+    Field::ClientIp,
+    Field::Upstream,
+    Field::Latency,
+];
+
+#[inline]
+fn span_slot(field: Field) -> Option<usize> {
+    DEFERRED.iter().position(|&f| f == field)
+}
+
+#[derive(Default)]
+struct Details<'a> {
+    /// The text fields, by [`text_slot`].
+    texts: [Option<Ranked<Cow<'a, str>>>; TEXT_FIELDS],
+    /// Where the deferred fields are, by [`span_slot`].
+    spans: [Option<Span>; DEFERRED_FIELDS],
+}
+
 pub(super) struct Collector<'a, 'm> {
     map: &'m FieldMap,
     need: Need,
+    /// The keys of the event's own object, for `need`.
+    root: &'m Node,
     /// Only the log contract's value forms (the default profile).
     strict: bool,
     /// Locate deferred fields instead of reading them (fast path only).
@@ -64,8 +111,10 @@ pub(super) struct Collector<'a, 'm> {
     status: Option<Ranked<u16>>,
     retry_after: Option<Ranked<u64>>,
     latency: Option<Ranked<f64>>,
-    texts: [Option<Ranked<Cow<'a, str>>>; Field::COUNT],
-    spans: [Option<Span>; Field::COUNT],
+    code: Option<Ranked<Cow<'a, str>>>,
+    /// The fields beyond counting's; `None` when counting, so that a
+    /// collector for counting costs little to make and to drop.
+    details: Option<Details<'a>>,
 }
 
 impl<'a, 'm> Collector<'a, 'm> {
@@ -73,6 +122,7 @@ impl<'a, 'm> Collector<'a, 'm> {
         Collector {
             map,
             need,
+            root: map.root(need),
             strict: map.strict,
             defer: defer && need == Need::Insights,
             settled_success: false,
@@ -80,21 +130,20 @@ impl<'a, 'm> Collector<'a, 'm> {
             status: None,
             retry_after: None,
             latency: None,
-            texts: Default::default(),
-            spans: [None; Field::COUNT],
+            code: None,
+            details: (need != Need::Counts).then(Details::default),
         }
     }
 
     /// The entry of a key of the event's own object.
     #[inline]
     pub(super) fn top_entry(&self, key: &[u8]) -> Option<&'m Entry> {
-        let need = if self.settled_success { Need::Counts } else { self.need };
-        self.map.root(need).get(key)
+        self.root.get(key)
     }
 
     #[inline]
     pub(super) fn root(&self) -> &'m Node {
-        self.map.root(self.need)
+        self.root
     }
 
     /// Whether the scanner should check the whole line for UTF-8 once
@@ -150,8 +199,10 @@ impl<'a, 'm> Collector<'a, 'm> {
             (_, false) => false,
         };
         let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) else { return };
+        let Some(at) = span_slot(leaf.field) else { return };
+        let Some(details) = self.details.as_mut() else { return };
         if usable {
-            let slot = &mut self.spans[leaf.field.index()];
+            let slot = &mut details.spans[at];
             if slot.is_none_or(|s| leaf.rank <= s.rank) {
                 *slot = Some(Span { rank: leaf.rank, start, end, unit: leaf.unit, string });
             }
@@ -184,9 +235,10 @@ impl<'a, 'm> Collector<'a, 'm> {
             }
             Field::Status => {
                 offer(&mut self.status, rank, value::status(v, self.strict));
-                if self.defer && rank == 0 {
-                    let status = self.status.map(|r| r.value);
-                    self.settled_success |= Class::of(status) == Class::Success;
+                if self.defer && rank == 0 && Class::of(self.status.map(|r| r.value)) == Class::Success {
+                    // Only what counting reads matters from here on.
+                    self.settled_success = true;
+                    self.root = self.map.root(Need::Counts);
                 }
             }
             Field::Latency => offer(&mut self.latency, rank, value::latency_ms(v, leaf.unit, self.strict)),
@@ -197,9 +249,9 @@ impl<'a, 'm> Collector<'a, 'm> {
                     Scalar::UInt(n) => value::level_number(n).map(Cow::Borrowed),
                     _ => None,
                 };
-                offer(&mut self.texts[Field::Level.index()], rank, text);
+                self.offer_text(Field::Level, rank, text);
             }
-            field if self.strict => offer(&mut self.texts[field.index()], rank, v.string()),
+            field if self.strict => self.offer_text(field, rank, v.string()),
             field => {
                 let text = match v {
                     Scalar::Str(s) => value::text(s),
@@ -215,7 +267,7 @@ impl<'a, 'm> Collector<'a, 'm> {
                     Field::ClientIp => value::client_ip(s),
                     _ => s,
                 });
-                offer(&mut self.texts[field.index()], rank, text);
+                self.offer_text(field, rank, text);
             }
         }
     }
@@ -231,6 +283,16 @@ impl<'a, 'm> Collector<'a, 'm> {
         }
     }
 
+    #[inline]
+    fn offer_text(&mut self, field: Field, rank: u16, text: Option<Cow<'a, str>>) {
+        match (field, &mut self.details) {
+            (Field::Code, _) => offer(&mut self.code, rank, text),
+            (_, Some(d)) => offer(&mut d.texts[text_slot(field)], rank, text),
+            // Counting reads no other text.
+            (_, None) => {}
+        }
+    }
+
     fn status(&self) -> Option<u16> {
         self.status.map(|r| r.value)
     }
@@ -242,7 +304,10 @@ impl<'a, 'm> Collector<'a, 'm> {
     }
 
     fn text(&mut self, field: Field) -> Option<Cow<'a, str>> {
-        self.texts[field.index()].take().map(|r| r.value)
+        if field == Field::Code {
+            return self.code.take().map(|r| r.value);
+        }
+        self.details.as_mut()?.texts[text_slot(field)].take().map(|r| r.value)
     }
 
     pub(super) fn take_counted(&mut self) -> CountedEvent<'a> {
@@ -277,8 +342,8 @@ impl<'a, 'm> Collector<'a, 'm> {
         // The line is checked for UTF-8 once (unless the scanner did it),
         // not once per string: six calls on short strings cost more.
         let text = text.or_else(|| std::str::from_utf8(line).ok());
-        for field in Field::ALL {
-            let Some(span) = self.spans[field.index()].take() else { continue };
+        for (at, field) in DEFERRED.into_iter().enumerate() {
+            let Some(span) = self.details.as_mut().and_then(|d| d.spans[at].take()) else { continue };
             let (s, e) = (span.start as usize, span.end as usize);
             let leaf = Leaf { field, rank: span.rank, unit: span.unit };
             let v = if span.string {

@@ -318,6 +318,7 @@ impl<'a> Scanner<'a> {
 
     /// Reads the value of an entry of the field map; `depth` is that of
     /// its container.
+    #[inline]
     fn value<'m>(&mut self, e: &'m Entry, depth: u32, c: &mut Collector<'a, 'm>) -> Option<()> {
         match self.peek()? {
             b'{' => match &e.child {
