@@ -499,6 +499,11 @@ fn event_loop(
         let gap = Duration::from_millis(if loading || indexing { 250 } else { 33 });
         if dirty || (store_changed && last_draw.elapsed() >= gap) {
             let st = lock(store);
+            app.field_warnings = crate::engine::hints::field_warnings(
+                &st.counts.summary.totals,
+                &opts.profiled,
+                &opts.mapping,
+            );
             // A failed draw (a vanished terminal, say) is not worth dying for.
             let _ = terminal.draw(|frame| {
                 app.size = frame.area();

@@ -141,3 +141,112 @@ fn a_forced_profile_reads_without_detecting() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("'nope' is no profile") && err.contains("pino-http"), "{err}");
 }
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/profiles").join(name).display().to_string()
+}
+
+/// The pino-http log that once read as "No failures.": forced to the wrong
+/// profile, every output says that no status was read and how to read it.
+#[test]
+fn a_log_read_without_statuses_is_never_silent() {
+    let log = fixture("pino-http.jsonl");
+    let hint = "0 of 10 events had a status; read as wontopos, seen: res.statusCode (8): try --profile pino-http or --field status=res.statusCode";
+    let out = bin().args(["summary", "--profile", "wontopos", &log]).output().expect("run");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(stderr.contains(hint), "{stderr}");
+    assert!(stdout.contains("No requests recognised") && !stdout.contains("No failures."), "{stdout}");
+    let out = bin().args(["summary", "--markdown", "--profile", "wontopos", &log]).output().expect("run");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains(&format!("> **Warning:** {hint}")), "{report}");
+    assert!(report.contains("No requests recognised") && !report.contains("No failures."), "{report}");
+    let out = bin().args(["summary", "--json", "--profile", "wontopos", &log]).output().expect("run");
+    assert!(String::from_utf8_lossy(&out.stderr).contains(hint));
+    let got: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(got["recognized"]["events"], 10);
+    assert_eq!(got["recognized"]["status"], 0);
+    // Read as detected, nothing to warn about.
+    let out = bin().args(["summary", &log]).output().expect("run");
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn recognized_counts_every_event_that_carried_a_field() {
+    let got = json(&["summary", "--json", &fixture("kong.jsonl")]);
+    let r = &got["recognized"];
+    assert_eq!((r["events"].clone(), r["status"].clone(), r["time"].clone()), (8.into(), 8.into(), 8.into()));
+    let sample: Vec<(String, u64)> = serde_json::from_value(r["sample"].clone()).expect("sample");
+    let of = |k: &str| sample.iter().find(|(n, _)| n == k).map(|(_, v)| *v);
+    assert_eq!(of("events"), Some(8));
+    assert_eq!(of("path"), Some(8));
+    assert_eq!(of("api_key"), Some(6));
+}
+
+#[test]
+fn field_flags_and_files_map_what_no_profile_knows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("odd.log");
+    std::fs::write(
+        &log,
+        concat!(
+            r#"{"when":"2026-12-01T13:05:10Z","http":{"code":"503 Service Unavailable"},"took":"0.25s","who":"k1"}"#,
+            "\n",
+            r#"{"when":"2026-12-01T13:05:11Z","http":{"code":200},"took":"12ms","who":"k2"}"#,
+            "\n"
+        ),
+    )
+    .expect("write");
+    let log = log.display().to_string();
+    let got = json(&["summary", "--json", "--field", "status=http.code", "--field", "time=when", &log]);
+    assert_eq!((got["requests"].clone(), got["server_errors"].clone()), (2.into(), 1.into()));
+    assert_eq!(got["untimed_requests"], 0);
+    let fields = dir.path().join("fields.toml");
+    std::fs::write(
+        &fields,
+        "[profiles.odd]\nstatus = [\"http.code\"]\ntime = [\"when\"]\napi_key = [\"who\"]\n",
+    )
+    .expect("write");
+    let got = json(&["summary", "--json", "--fields", fields.to_str().expect("path"), &log]);
+    assert_eq!(got["sources"][0]["profile"], "odd");
+    assert_eq!(got["requests"], 2);
+    // The XDG default file is read when no --fields is given.
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(config.join("wontopos-logs")).expect("mkdir");
+    std::fs::copy(&fields, config.join("wontopos-logs/fields.toml")).expect("copy");
+    let out = bin().env("XDG_CONFIG_HOME", &config).args(["summary", "--json", &log]).output().expect("run");
+    let got: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(got["sources"][0]["profile"], "odd");
+    // A bad mapping names the file, the line and the key, and exits 1.
+    std::fs::write(&fields, "[profiles.odd]\nstatus = [\"http.code\"]\nstatsu = [\"x\"]\n").expect("write");
+    let out =
+        bin().args(["summary", "--fields", fields.to_str().expect("path"), &log]).output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("fields.toml:3") && err.contains("'statsu' is not a field"), "{err}");
+    // A bad flag is refused by the argument parser (exit 2), saying why.
+    let out = bin().args(["summary", "--field", "status", &log]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NAME=PATH"));
+}
+
+#[test]
+fn files_of_different_shapes_read_together() {
+    let (kong, pino) = (fixture("kong.jsonl"), fixture("pino-http.jsonl"));
+    let got = json(&["summary", "--json", &kong, &pino]);
+    assert_eq!(got["sources"][0]["profile"], "kong");
+    assert_eq!(got["sources"][1]["profile"], "pino-http");
+    assert_eq!(got["requests"], 16);
+    assert_eq!(got["failures"], 9);
+}
+
+#[test]
+fn docker_compose_prefixes_are_read_through() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let raw = std::fs::read_to_string(fixture("pino-http.jsonl")).expect("read");
+    let prefixed: String = raw.lines().map(|l| format!("api-1  | {l}\n")).collect();
+    let log = dir.path().join("compose.log");
+    std::fs::write(&log, prefixed).expect("write");
+    let got = json(&["summary", "--json", log.to_str().expect("path")]);
+    assert_eq!(got["sources"][0]["profile"], "pino-http");
+    assert_eq!((got["requests"].clone(), got["malformed"].clone()), (8.into(), 0.into()));
+}

@@ -212,3 +212,41 @@ fn header_while_failures_are_indexed() {
     assert!(text.contains("indexing failures ") && text.contains(" 25%"), "{text}");
     assert!(!text.contains("loading "), "{text}");
 }
+
+/// A log whose lines the profile reads no status from (pino-http read as
+/// the default shape): the header says so, with the key seen and the flag
+/// that would read it, and the groups pane does not say "no failures".
+#[test]
+fn a_profile_that_reads_no_status_is_said_in_the_header() {
+    use wontopos_logs::engine::detect::profile_sources;
+    use wontopos_logs::engine::fields::{Mapping, MappingOptions};
+    let path = std::path::PathBuf::from("tests/fixtures/profiles/pino-http.jsonl");
+    let forced =
+        Mapping::load(&MappingOptions { profile: Some("wontopos".into()), ..MappingOptions::default() })
+            .expect("mapping");
+    let profiled = profile_sources(&forced, &[Source::File(path.clone())], false).expect("profile");
+    let state = SourceState {
+        name: "pino-http.jsonl".to_owned(),
+        path: Some(path.clone()),
+        initial_size: 0,
+        read: 0,
+        counted: false,
+        indexed: 0,
+        caught_up: true,
+        ended: true,
+        profile: profiled[0].detection.profile.clone(),
+    };
+    let mut store = Store::new(60, vec![state]).with_fields(vec![profiled[0].fields.clone()]);
+    read_once(&Source::File(path), |l| store.add_line(0, &l)).expect("fixture readable");
+    let mut app = App::new(true, None);
+    app.field_warnings =
+        wontopos_logs::engine::hints::field_warnings(&store.counts.summary.totals, &profiled, &forced);
+    let text = format!("{}", draw(&mut app, &store, 200, 30).backend());
+    assert!(text.contains("pino-http.jsonl [wontopos]"), "{text}");
+    assert!(
+        text.contains("0 of 10 events had a status; read as wontopos, seen: res.statusCode (8)"),
+        "{text}"
+    );
+    assert!(text.contains("try --profile pino-http or --field status=res.statusCode"), "{text}");
+    assert!(text.contains("no requests recognised") && !text.contains("no failures yet"), "{text}");
+}

@@ -31,16 +31,13 @@ pub fn describe_sources(report: &mut SummaryReport, sources: &[ProfiledSource]) 
 pub fn field_warnings(totals: &Totals, sources: &[ProfiledSource], mapping: &Mapping) -> Vec<String> {
     let mut out = Vec::new();
     if totals.events > 0 && totals.requests * 2 < totals.events {
-        let head = format!(
-            "{} of {} events had a status, so failures cannot be counted from the others",
-            thousands(totals.requests),
-            thousands(totals.events)
-        );
+        let head =
+            format!("{} of {} events had a status", thousands(totals.requests), thousands(totals.events));
         out.push(with_seen(head, Field::Status, sources, |s| &s.detection.status_seen, mapping));
     }
     if totals.requests > 0 && totals.untimed_requests * 2 > totals.requests {
         let head = format!(
-            "{} of {} requests had no usable time, so they are in no trend",
+            "{} of {} requests had no usable time",
             thousands(totals.untimed_requests),
             thousands(totals.requests)
         );
@@ -62,12 +59,17 @@ fn with_seen(
         let Some((path, _)) = seen(s).first() else { continue };
         let keys: Vec<String> = seen(s).iter().map(|(k, n)| format!("{k} ({n})")).collect();
         let profiles = super::detect::profiles_with(mapping, field, path);
-        let profile = profiles.iter().find(|p| **p != s.detection.profile);
-        let name = super::sanitize::sanitize(&s.source.name()).into_owned();
+        let better = profiles.iter().find(|p| **p != s.detection.profile);
         let path = super::sanitize::sanitize(path).into_owned();
         let keys = super::sanitize::sanitize(&keys.join(", ")).into_owned();
-        text.push_str(&format!("; {name} (read as {}) has {keys}", s.detection.profile));
-        match profile {
+        let profile = super::sanitize::sanitize(&s.detection.profile).into_owned();
+        if sources.len() > 1 {
+            let name = super::sanitize::sanitize(&s.source.name()).into_owned();
+            text.push_str(&format!("; {name} read as {profile}, seen: {keys}"));
+        } else {
+            text.push_str(&format!("; read as {profile}, seen: {keys}"));
+        }
+        match better {
             Some(p) => text.push_str(&format!(": try --profile {p} or --field {field}={path}")),
             None => text.push_str(&format!(": try --field {field}={path}")),
         }

@@ -134,6 +134,9 @@ pub struct App {
     pub view_range: Option<(i64, i64)>,
     /// Seconds added to UTC when showing times (0: UTC; `t` toggles local).
     pub utc_offset: i64,
+    /// What the field profiles could not read (see `engine::hints`): shown
+    /// in the header for as long as it holds.
+    pub field_warnings: Vec<String>,
 }
 
 impl App {
@@ -158,6 +161,7 @@ impl App {
             marks: Vec::new(),
             view_range: None,
             utc_offset: 0,
+            field_warnings: Vec::new(),
         }
     }
 

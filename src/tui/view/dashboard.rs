@@ -66,7 +66,14 @@ fn latest_spike(c: &Counts, off: i64) -> Option<String> {
 fn render_header(frame: &mut Frame, area: Rect, app: &App, store: &Store, spike: Option<&str>) {
     let c = app.counts(store);
     let t = &c.summary.totals;
-    let names: Vec<String> = store.sources.iter().map(|s| clean(&s.name).into_owned()).collect();
+    let names: Vec<String> = store
+        .sources
+        .iter()
+        .map(|s| match s.profile.as_str() {
+            "" => clean(&s.name).into_owned(),
+            profile => format!("{} [{}]", clean(&s.name), clean(profile)),
+        })
+        .collect();
     let mode = if app.paused.is_some() {
         Span::styled(
             " PAUSED ",
@@ -80,21 +87,29 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, store: &Store, spike:
     } else {
         Span::styled(" NOT FOLLOWING ", Style::default().bg(Color::DarkGray).fg(Color::White))
     };
-    let window = match app.chart_range(store) {
+    let window = |with_date: bool| match app.chart_range(store) {
         Some((from, to, _)) => {
+            let from = from + app.utc_offset;
             format!(
                 "window {}: {} – {} {}",
                 if app.view_range.is_some() { "custom" } else { app.window.label() },
-                date_secs(from + app.utc_offset),
+                if with_date { date_secs(from) } else { clock_secs(from) },
                 clock_secs(to + app.utc_offset),
                 app.zone_label()
             )
         }
         None => format!("window {}: no timed requests yet", app.window.label()),
     };
+    let sources = cut(&names.join(", "), 40);
+    // The date goes before anything is cut: the zone must stay readable.
+    let fixed = "wontopos-logs ".len() + sources.chars().count() + 1 + mode.content.chars().count() + 2;
+    let window = match window(true) {
+        w if fixed + w.chars().count() <= usize::from(area.width) => w,
+        _ => window(false),
+    };
     let line1 = Line::from(vec![
         Span::styled("wontopos-logs ", title_style()),
-        Span::raw(cut(&names.join(", "), 40)),
+        Span::raw(sources),
         Span::raw(" "),
         mode,
         Span::raw("  "),
@@ -138,6 +153,11 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, store: &Store, spike:
                 Span::styled("░".repeat(width - done), dim()),
                 Span::raw(format!(" {:>3.0}%", p * 100.0)),
             ])
+        } else if let Some(w) = app.field_warnings.first() {
+            Line::styled(
+                format!("⚠ {}", clean(w)),
+                Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            )
         } else if let Some(s) = &app.status {
             Line::styled(clean(s).into_owned(), Style::default().fg(Color::Cyan))
         } else if let Some(n) = store.notices.last() {
@@ -226,8 +246,13 @@ fn render_groups(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
         Constraint::Length(12),
     ];
     if groups.is_empty() {
-        let msg =
-            if app.filter.is_some() { "no failure group matches the filter" } else { "no failures yet" };
+        let msg = if app.filter.is_some() {
+            "no failure group matches the filter"
+        } else if c.summary.totals.requests == 0 && c.summary.totals.events > 0 {
+            "no requests recognised, so no failures counted (see the warning above)"
+        } else {
+            "no failures yet"
+        };
         frame.render_widget(Paragraph::new(msg).style(dim()).block(block), area);
         return;
     }
