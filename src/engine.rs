@@ -2,6 +2,7 @@
 //! No terminal code lives here; the CLI and the TUI are views over it.
 
 pub mod catalog;
+pub mod counts;
 pub mod detect;
 pub mod fields;
 pub mod filter;
@@ -18,6 +19,7 @@ pub mod lookup;
 pub mod record;
 pub mod redact;
 pub mod report;
+pub mod route;
 pub mod sanitize;
 pub mod scan;
 pub mod spikes;

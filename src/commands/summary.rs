@@ -14,7 +14,7 @@ use wontopos_logs::engine::report::{self, ReportOptions, Session};
 use wontopos_logs::engine::sanitize::sanitize;
 use wontopos_logs::engine::stats::{Summary, SummaryReport, TimeWindow};
 use wontopos_logs::engine::time::{now_nanos, parse_time_arg};
-use wontopos_logs::engine::{jsonout, scan};
+use wontopos_logs::engine::{jsonout, scan, stats};
 
 use super::paint::{fit, percent, thousands, Paint};
 use crate::cli::{RangeArgs, SummaryArgs};
@@ -42,7 +42,7 @@ pub fn run(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
         None => {
             let threads = args.threads.map_or_else(scan::default_threads, usize::from);
             let filter = args.range.filter.clone().map(Arc::new);
-            scan::summarize(&sources, threads, args.bucket, window, args.insights || args.markdown, filter)?
+            stats::summarize(&sources, threads, args.bucket, window, args.insights || args.markdown, filter)?
         }
         Some(n) => {
             tail_summary(&sources, n, args.bucket, window, args.insights || args.markdown, &args.range)?
@@ -137,7 +137,7 @@ fn tail_summary(
                 let mut f = std::fs::File::open(p).with_context(|| p.display().to_string())?;
                 let (pos, number) = follow::last_lines_offset(&mut f, n)?;
                 wontopos_logs::engine::line::read_lines_at(&mut f, pos, number, |l| {
-                    scan::feed_summary(&mut summary, Some(fields), &l);
+                    stats::feed_summary(&mut summary, Some(fields), &l);
                 })?;
             }
             _ => {
@@ -154,7 +154,7 @@ fn tail_summary(
                 for (bytes, oversized) in ring {
                     let line =
                         wontopos_logs::engine::line::Line { number: 0, offset: 0, bytes: &bytes, oversized };
-                    scan::feed_summary(&mut summary, Some(fields), &line);
+                    stats::feed_summary(&mut summary, Some(fields), &line);
                 }
             }
         }
@@ -191,7 +191,7 @@ fn run_follow(
         follow::spawn(sources.clone(), opts, move |ev| match ev {
             follow::Event::Line { source, line } => {
                 let mut summary = summary.lock().unwrap_or_else(PoisonError::into_inner);
-                scan::feed_summary(&mut summary, fields.get(source).map(|f| &**f), &line);
+                stats::feed_summary(&mut summary, fields.get(source).map(|f| &**f), &line);
             }
             follow::Event::Notice { text, .. } => eprintln!("wontopos-logs: {}", sanitize(&text)),
             follow::Event::Ended { .. } => {

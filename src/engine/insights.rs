@@ -16,7 +16,7 @@ type FxHashMap<K, V> = hashbrown::HashMap<K, V, FxBuildHasher>;
 use serde::Serialize;
 
 use super::record::Record;
-use super::store::normalize_path;
+use super::route::normalize_path;
 
 /// Distinct values kept per ranking; past it, new values count as "(other)".
 const MAX_DISTINCT: usize = 50_000;

@@ -9,7 +9,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use super::detect::ProfiledSource;
 use super::fields::FieldMap;
 use super::input::{self, InputError, Source};
 use super::line::{self, Line, LineSplitter};
@@ -206,12 +205,6 @@ pub(crate) fn scan_range<S: Sink>(
     Ok(owned)
 }
 
-impl Sink for super::stats::Summary {
-    fn line(&mut self, line: &Line<'_>) {
-        feed_summary(self, None, line);
-    }
-}
-
 /// Calls `f` with `line`, or, for an OTLP batch, with each of its records
 /// as a line of its own (same number and offset).
 #[inline]
@@ -227,52 +220,6 @@ pub fn for_each_event(line: &Line<'_>, mut f: impl FnMut(&Line<'_>)) {
             }
         }
     }
-}
-
-/// Reads `line` for what `summary` needs (counts, rankings or what its
-/// filter asks) with `fields`, or the summary's own map, and counts it.
-pub fn feed_summary(summary: &mut super::stats::Summary, fields: Option<&FieldMap>, line: &Line<'_>) {
-    for_each_event(line, |l| feed_summary_event(summary, fields, l));
-}
-
-fn feed_summary_event(summary: &mut super::stats::Summary, fields: Option<&FieldMap>, line: &Line<'_>) {
-    if summary.filter.is_some() {
-        let need = summary.need();
-        if let Some(parsed) = classify_for(fields.unwrap_or(&summary.fields), line, need) {
-            summary.add_line(line.bytes, &parsed);
-        }
-    } else if summary.insights.is_none() {
-        if let Some(counted) = count(fields.unwrap_or(&summary.fields), line) {
-            summary.add_counted(&counted);
-        }
-    } else if let Some(read) = read(fields.unwrap_or(&summary.fields), line) {
-        summary.add_read(read);
-    }
-}
-
-/// Counts every source together.
-pub fn summarize(
-    sources: &[ProfiledSource],
-    threads: usize,
-    bucket_secs: i64,
-    window: super::stats::TimeWindow,
-    insights: bool,
-    filter: Option<std::sync::Arc<super::filter::Filter>>,
-) -> Result<super::stats::Summary, InputError> {
-    let make = || {
-        super::stats::Summary::new(bucket_secs)
-            .with_window(window)
-            .with_insights(insights)
-            .with_filter(filter.clone())
-    };
-    let mut total = make();
-    for source in sources {
-        let make_for_source = || make().with_fields(std::sync::Arc::clone(&source.fields));
-        for part in scan_source(&source.source, threads, &make_for_source)? {
-            total.merge(&part.sink);
-        }
-    }
-    Ok(total)
 }
 
 #[cfg(test)]

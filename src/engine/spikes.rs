@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use super::stats::BucketCounts;
+use super::counts::BucketCounts;
 use super::time::format_utc_secs;
 
 pub const MIN_COUNT: u64 = 5;

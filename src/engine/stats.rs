@@ -6,75 +6,17 @@
 use serde::Serialize;
 
 use super::catalog::{self, Category};
+use super::detect::ProfiledSource;
+use super::fields::FieldMap;
+use super::input::InputError;
 use super::insights::{Insights, RetryOffender, TopReport};
+use super::line::Line;
 use super::record::{is_server_error, Class, Counted, CountedEvent, Parsed, Read, Record};
+use super::scan::{self, Sink};
 use super::spikes::{self, Spike};
 use super::time::{format_utc, format_utc_secs, Nanos};
 
-/// Of the events counted, how many carried each field counting reads.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Recognized {
-    pub time: u64,
-    pub status: u64,
-    pub code: u64,
-}
-
-impl Recognized {
-    pub fn merge(&mut self, o: &Recognized) {
-        self.time += o.time;
-        self.status += o.status;
-        self.code += o.code;
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Totals {
-    pub lines: u64,
-    pub malformed: u64,
-    pub events: u64,
-    pub requests: u64,
-    pub failures: u64,
-    pub rate_limited: u64,
-    pub server_errors: u64,
-    pub untimed_requests: u64,
-}
-
-impl Totals {
-    pub fn merge(&mut self, o: &Totals) {
-        self.lines += o.lines;
-        self.malformed += o.malformed;
-        self.events += o.events;
-        self.requests += o.requests;
-        self.failures += o.failures;
-        self.rate_limited += o.rate_limited;
-        self.server_errors += o.server_errors;
-        self.untimed_requests += o.untimed_requests;
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct BucketCounts {
-    pub requests: u64,
-    pub failures: u64,
-    pub rate_limited: u64,
-    pub server_errors: u64,
-}
-
-impl BucketCounts {
-    /// Counts one request with this status.
-    pub fn add(&mut self, status: u16) {
-        self.requests += 1;
-        self.failures += u64::from(Class::of(Some(status)) == Class::Failure);
-        self.rate_limited += u64::from(status == 429);
-        self.server_errors += u64::from(is_server_error(status));
-    }
-    pub fn merge(&mut self, o: &BucketCounts) {
-        self.requests += o.requests;
-        self.failures += o.failures;
-        self.rate_limited += o.rate_limited;
-        self.server_errors += o.server_errors;
-    }
-}
+pub use super::counts::{BucketCounts, Recognized, Totals};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GroupStats {
@@ -506,6 +448,56 @@ impl Summary {
                 .collect(),
         }
     }
+}
+
+/// `summary` as an observer of the read loop: each line read for what it
+/// counts (see [`feed_summary`]).
+impl Sink for Summary {
+    fn line(&mut self, line: &Line<'_>) {
+        feed_summary(self, None, line);
+    }
+}
+
+/// Reads `line` for what `summary` needs (counts, rankings or what its
+/// filter asks) with `fields`, or the summary's own map, and counts it.
+pub fn feed_summary(summary: &mut Summary, fields: Option<&FieldMap>, line: &Line<'_>) {
+    scan::for_each_event(line, |l| feed_summary_event(summary, fields, l));
+}
+
+fn feed_summary_event(summary: &mut Summary, fields: Option<&FieldMap>, line: &Line<'_>) {
+    if summary.filter.is_some() {
+        let need = summary.need();
+        if let Some(parsed) = scan::classify_for(fields.unwrap_or(&summary.fields), line, need) {
+            summary.add_line(line.bytes, &parsed);
+        }
+    } else if summary.insights.is_none() {
+        if let Some(counted) = scan::count(fields.unwrap_or(&summary.fields), line) {
+            summary.add_counted(&counted);
+        }
+    } else if let Some(read) = scan::read(fields.unwrap_or(&summary.fields), line) {
+        summary.add_read(read);
+    }
+}
+
+/// Counts every source together.
+pub fn summarize(
+    sources: &[ProfiledSource],
+    threads: usize,
+    bucket_secs: i64,
+    window: TimeWindow,
+    insights: bool,
+    filter: Option<std::sync::Arc<super::filter::Filter>>,
+) -> Result<Summary, InputError> {
+    let make =
+        || Summary::new(bucket_secs).with_window(window).with_insights(insights).with_filter(filter.clone());
+    let mut total = make();
+    for source in sources {
+        let make_for_source = || make().with_fields(std::sync::Arc::clone(&source.fields));
+        for part in scan::scan_source(&source.source, threads, &make_for_source)? {
+            total.merge(&part.sink);
+        }
+    }
+    Ok(total)
 }
 
 /// The `summary --json` object.

@@ -436,11 +436,10 @@ mod append;
 mod groups;
 mod phased;
 mod rank;
-mod route;
 
+pub use super::route::{normalize_path, write_route};
 pub use groups::{GroupInfo, Interner};
 pub use phased::DetailLine;
-pub use route::{normalize_path, write_route};
 
 pub fn slot_of(ts: Nanos) -> i64 {
     ts.div_euclid(1_000_000_000).div_euclid(SLOT_SECS) * SLOT_SECS
