@@ -257,6 +257,10 @@ pub struct GenerateArgs {
     /// Time of the first line (RFC 3339).
     #[arg(long, default_value = "2026-11-24T12:00:00Z", value_parser = parse_start, value_name = "TIME")]
     pub start: i64,
+    /// Write the traffic in another shape: `kong` (Kong's log serializer,
+    /// nested objects), the same requests, times and statuses.
+    #[arg(long, value_name = "SHAPE", value_parser = ["wontopos", "kong"], default_value = "wontopos")]
+    pub shape: String,
     /// Also write the generator's own tally of what it wrote, as JSON.
     #[arg(long, value_name = "FILE")]
     pub tally: Option<std::path::PathBuf>,

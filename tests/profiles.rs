@@ -250,3 +250,36 @@ fn docker_compose_prefixes_are_read_through() {
     assert_eq!(got["sources"][0]["profile"], "pino-http");
     assert_eq!((got["requests"].clone(), got["malformed"].clone()), (8.into(), 0.into()));
 }
+
+/// The generator's Kong shape carries the same traffic: read through the
+/// nested kong profile it counts what the default shape counts.
+#[test]
+fn generated_kong_traffic_counts_like_the_default_shape() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plain, kong) = (dir.path().join("plain.log"), dir.path().join("kong.log"));
+    for (path, shape) in [(&plain, "wontopos"), (&kong, "kong")] {
+        let out = bin()
+            .args([
+                "generate",
+                path.to_str().expect("path"),
+                "--requests",
+                "3000",
+                "--seed",
+                "5",
+                "--shape",
+                shape,
+            ])
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let a = json(&["summary", "--json", plain.to_str().expect("path")]);
+    let b = json(&["summary", "--json", kong.to_str().expect("path")]);
+    assert_eq!(b["sources"][0]["profile"], "kong");
+    for k in
+        ["lines", "malformed", "requests", "failures", "rate_limited", "server_errors", "untimed_requests"]
+    {
+        assert_eq!(a[k], b[k], "{k}");
+    }
+    assert_eq!(a["buckets"], b["buckets"]);
+}

@@ -3,6 +3,7 @@ use std::io::BufWriter;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use wontopos_logs::engine::generate::kong::KongWriter;
 use wontopos_logs::engine::generate::{generate, GenerateOptions};
 
 use crate::cli::GenerateArgs;
@@ -11,14 +12,19 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     let file = File::create(&args.out).with_context(|| format!("{}: cannot create", args.out.display()))?;
     let opts =
         GenerateOptions { requests: args.requests, seed: args.seed, rate: args.rate, start: args.start };
-    let tally = generate(BufWriter::with_capacity(1 << 20, file), &opts)
-        .with_context(|| format!("{}: write failed", args.out.display()))?;
+    let out = BufWriter::with_capacity(1 << 20, file);
+    let tally = match args.shape.as_str() {
+        "kong" => generate(KongWriter::new(out), &opts),
+        _ => generate(out, &opts),
+    }
+    .with_context(|| format!("{}: write failed", args.out.display()))?;
     eprintln!(
         "wrote {} lines ({} requests, {} failures, {:.1} MB) to {}",
         tally.lines,
         tally.requests,
         tally.failures,
-        tally.bytes as f64 / 1e6,
+        // The file's own size: another shape is longer than the tally's bytes.
+        std::fs::metadata(&args.out).map_or(tally.bytes, |m| m.len()) as f64 / 1e6,
         args.out.display()
     );
     if let Some(path) = &args.tally {

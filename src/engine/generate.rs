@@ -20,6 +20,8 @@ use serde::Serialize;
 
 use super::time::{format_utc_secs, Nanos};
 
+pub mod kong;
+
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
     pub requests: u64,
