@@ -52,6 +52,28 @@ print(f"ratio summary / rg: {two / rg:.2f}")
 PY
 /usr/bin/time -f "summary peak RSS: %M KiB" "$bin" summary --json "$log" >/dev/null
 
+# A nested profile on the same traffic: Kong's serializer shape, read
+# through the kong profile, against the default shape in the same run.
+kong=${log%.log}.kong.log
+[ -f "$kong" ] || "$bin" generate "$kong" --requests "$requests" --seed "$seed" --rate 1000 --shape kong
+cat "$kong" > /dev/null
+kjson=$(mktemp)
+hyperfine --warmup 1 --runs 5 -N --export-json "$kjson" "$bin summary --json $log" "$bin summary --json $kong" >/dev/null
+"$bin" summary --json "$kong" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r["sources"][0]["profile"] == "kong", r["sources"]
+' || { echo "the Kong-shaped log was not read as kong" >&2; exit 1; }
+python3 - "$kjson" "$bytes" "$(stat -c %s "$kong")" <<'PY'
+import json, sys
+plain, nested = (r["mean"] for r in json.load(open(sys.argv[1]))["results"])
+pb, kb = int(sys.argv[2]), int(sys.argv[3])
+print(f"nested (kong) shape: {nested:.3f} s for {kb / 1e6:.0f} MB = {kb / nested / 1e6:.0f} MB/s, "
+      f"{kb / nested / (pb / plain) * 100:.0f}% of the default shape's {pb / plain / 1e6:.0f} MB/s "
+      f"({plain / nested * 100:.0f}% of its lines per second)")
+PY
+rm -f "$kjson"
+
 id=$(grep -m 1 -o '"request_id":"req_[A-Z0-9]*","msg":"upstream call failed"' "$log" | cut -d'"' -f4 || true)
 if [ -n "$id" ]; then
   hyperfine --warmup 1 --runs 5 -N "$bin show $id $log" 2>/dev/null | grep -E "Time" | sed "s/^/show $id: /"

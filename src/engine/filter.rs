@@ -3,17 +3,21 @@
 //! ```text
 //! status>=500   status=429   code=rate_limit_exceeded   code!=not_found
 //! key=key_0007  path~/v1/orders  method=POST  ip=203.0.113.9  upstream=billing-svc
-//! id=req_...    undocumented   documented   timeout   "two words"
+//! id=req_...    level=error  latency>1000  retry_after>=60  message~timeout
+//! undocumented   documented   timeout   "two words"
 //! a and b   a b (and)   a or b   not a   ( ... )
 //! ```
-//! Fields compare exactly (`=`, `!=`), as substrings (`~`, `!~`) or, for
-//! `status`, as numbers (`<`, `<=`, `>`, `>=`). A bare word matches anywhere
+//! Field names are the field map's (`fields::Field`), so a field a profile
+//! maps is filtered on like any other. Fields compare exactly (`=`, `!=`),
+//! as substrings (`~`, `!~`) or, for `status`, `latency` and
+//! `retry_after`, as numbers (`<`, `<=`, `>`, `>=`). A bare word matches anywhere
 //! in the line, ignoring case. A line that is not a JSON object matches only
 //! through words.
 
 use std::fmt;
 
 use super::catalog;
+pub use super::fields::Field;
 use super::record::{Parsed, Record};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,18 +28,6 @@ pub enum Filter {
     Field { field: Field, op: Op, value: String },
     Documented(bool),
     Word(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Status,
-    Code,
-    Key,
-    Path,
-    Method,
-    Ip,
-    Upstream,
-    Id,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,44 +160,61 @@ impl Filter {
         match self {
             Filter::And(a, b) | Filter::Or(a, b) => a.needs_fields() || b.needs_fields(),
             Filter::Not(a) => a.needs_fields(),
-            Filter::Field { field, .. } => !matches!(field, Field::Status | Field::Code),
+            Filter::Field { field, .. } => !matches!(field, Field::Status | Field::Code | Field::RetryAfter),
             Filter::Documented(_) | Filter::Word(_) => false,
         }
     }
 }
 
 fn field_matches(r: &Record<'_>, field: Field, op: Op, value: &str) -> bool {
-    if field == Field::Status {
-        let Some(s) = r.status else { return matches!(op, Op::Ne | Op::NotContains) };
-        let Ok(v) = value.parse::<u16>() else { return false };
+    #[allow(clippy::cast_precision_loss)]
+    let number = match field {
+        Field::Status => Some(r.status.map(f64::from)),
+        Field::Latency => Some(r.latency_ms),
+        Field::RetryAfter => Some(r.retry_after.map(|s| s as f64)),
+        _ => None,
+    };
+    if let Some(n) = number {
+        let Some(n) = n else { return matches!(op, Op::Ne | Op::NotContains) };
+        let Ok(v) = value.parse::<f64>() else { return false };
+        let shown = if n.fract() == 0.0 { format!("{n:.0}") } else { n.to_string() };
         return match op {
-            Op::Eq => s == v,
-            Op::Ne => s != v,
-            Op::Lt => s < v,
-            Op::Le => s <= v,
-            Op::Gt => s > v,
-            Op::Ge => s >= v,
-            Op::Contains => s.to_string().contains(value),
-            Op::NotContains => !s.to_string().contains(value),
+            Op::Eq => n == v,
+            Op::Ne => n != v,
+            Op::Lt => n < v,
+            Op::Le => n <= v,
+            Op::Gt => n > v,
+            Op::Ge => n >= v,
+            Op::Contains => shown.contains(value),
+            Op::NotContains => !shown.contains(value),
         };
     }
     let text = match field {
         Field::Code => r.code.as_deref(),
-        Field::Key => r.api_key_id.as_deref(),
+        Field::ApiKey => r.api_key_id.as_deref(),
         Field::Path => r.path.as_deref(),
         Field::Method => r.method.as_deref(),
-        Field::Ip => r.client_ip.as_deref(),
+        Field::ClientIp => r.client_ip.as_deref(),
         Field::Upstream => r.upstream.as_deref(),
-        Field::Id => r.request_id.as_deref(),
-        Field::Status => None,
+        Field::RequestId => r.request_id.as_deref(),
+        Field::Message => r.message.as_deref(),
+        Field::Level => r.level.as_deref(),
+        Field::Status | Field::Latency | Field::RetryAfter | Field::Time => None,
     };
     match (op, text) {
-        (Op::Eq, Some(t)) => t == value || (field == Field::Method && t.eq_ignore_ascii_case(value)),
+        (Op::Eq, Some(t)) => {
+            t == value || (matches!(field, Field::Method | Field::Level) && t.eq_ignore_ascii_case(value))
+        }
         (Op::Ne, t) => t != Some(value),
         (Op::Contains, Some(t)) => t.contains(value),
         (Op::NotContains, t) => !t.is_some_and(|t| t.contains(value)),
         _ => false,
     }
+}
+
+/// Fields a filter compares as numbers.
+fn is_numeric(field: Field) -> bool {
+    matches!(field, Field::Status | Field::Latency | Field::RetryAfter)
 }
 
 const OPS: [(&str, Op); 8] = [
@@ -304,36 +313,39 @@ fn word(w: &str, column: usize) -> Result<Filter, FilterError> {
     let Some((at, sym, op)) = found else { return Ok(Filter::Word(w.to_lowercase())) };
     let name = &w[..at];
     let value = &w[at + sym.len()..];
-    let field = match name.to_ascii_lowercase().as_str() {
-        "status" => Field::Status,
-        "code" => Field::Code,
-        "key" | "api_key" | "api_key_id" => Field::Key,
-        "path" => Field::Path,
-        "method" => Field::Method,
-        "ip" | "client_ip" => Field::Ip,
-        "upstream" => Field::Upstream,
-        "id" | "request_id" => Field::Id,
-        "" => return Err(FilterError { column, message: format!("'{sym}' needs a field name before it") }),
-        other => {
+    // The field map's names, and the short ones (`key`, `ip`, `id`).
+    let lower = name.to_ascii_lowercase();
+    let field = match Field::from_name(&lower) {
+        _ if lower.is_empty() => {
+            return Err(FilterError { column, message: format!("'{sym}' needs a field name before it") })
+        }
+        Some(Field::Time) => {
             return Err(FilterError {
                 column,
-                message: format!(
-                    "unknown field '{other}' (status, code, key, path, method, ip, upstream, id)"
-                ),
+                message: "time is filtered with --since and --until (or the chart window)".to_owned(),
             })
+        }
+        Some(f) => f,
+        None => {
+            let names: Vec<&str> =
+                Field::ALL.iter().filter(|f| **f != Field::Time).map(|f| f.name()).collect();
+            return Err(FilterError {
+                column,
+                message: format!("unknown field '{lower}' ({}; key, ip and id for short)", names.join(", ")),
+            });
         }
     };
     let value_column = column + w[..at + sym.len()].chars().count();
     if value.is_empty() {
         return Err(FilterError { column: value_column, message: format!("'{name}{sym}' needs a value") });
     }
-    if field == Field::Status && value.parse::<u16>().is_err() {
+    if is_numeric(field) && value.parse::<f64>().is_err() {
         return Err(FilterError {
             column: value_column,
-            message: format!("status is compared with a number, not '{value}'"),
+            message: format!("{field} is compared with a number, not '{value}'"),
         });
     }
-    if field != Field::Status && matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge) {
+    if !is_numeric(field) && matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge) {
         return Err(FilterError {
             column: column + at,
             message: format!("'{sym}' compares numbers; use =, != or ~ for {name}"),
@@ -369,6 +381,29 @@ mod tests {
         assert!(m("timeout", L500), "words ignore case");
         assert!(m("\"talking to\"", L500));
         assert!(m("id=req_A", L429));
+    }
+
+    /// Every field of the field map filters, read through the profile.
+    #[test]
+    fn every_mapped_field_filters() {
+        let line = r#"{"ts":"2026-11-24T13:00:00Z","level":"warn","status":503,"latency_ms":1500.5,"retry_after":60,"message":"upstream timed out","client_ip":"203.0.113.9","upstream":"billing-svc"}"#;
+        assert!(m("level=WARN", line) && m("latency>1000", line) && !m("latency<1000", line));
+        assert!(m("retry_after>=60", line) && m("message~timed", line) && m("ip=203.0.113.9", line));
+        assert!(m("client_ip=203.0.113.9", line) && m("upstream=billing-svc", line));
+        assert!(!m("latency>1000", L429) && m("latency!=5", L429), "no latency: only != holds");
+        let e = |s: &str| Filter::parse(s).unwrap_err();
+        assert!(e("ts>3").message.contains("--since"));
+        assert!(e("latency>fast").message.contains("compared with a number"));
+        assert!(e("level>3").message.contains("compares numbers"));
+        // Read through another profile, the same names find its paths.
+        let pino = crate::engine::fields::FieldMap::compile(
+            crate::engine::fields::Mapping::wontopos().profile("pino-http").unwrap(),
+        );
+        let line = r#"{"level":50,"time":1796130310000,"req":{"method":"POST","url":"/v1/pay?x=1"},"res":{"statusCode":502},"responseTime":30001}"#;
+        let parsed = parse_line(&pino, line.as_bytes());
+        for f in ["status=502", "path~/v1/pay", "method=POST", "level=error", "latency>30000"] {
+            assert!(Filter::parse(f).unwrap().matches(&parsed, line.as_bytes()), "{f}");
+        }
     }
 
     #[test]
