@@ -59,7 +59,9 @@ pub fn load_history(
     let end = complete_lines_end(&mut file, len)?;
     let (bucket, filter, epoch, fields) = {
         let st = store.lock().unwrap_or_else(PoisonError::into_inner);
-        (st.counts.summary.buckets.secs(), st.counts.summary.filter.clone(), st.epoch, st.fields.clone())
+        // A part reads this source as its source 0: with this source's map.
+        let fields: Vec<_> = st.fields.get(source).cloned().into_iter().collect();
+        (st.counts.summary.buckets.secs(), st.counts.summary.filter.clone(), st.epoch, fields)
     };
     let chunks = end.div_ceil(CHUNK);
     let two_passes = filter.is_none() && chunks >= 2;

@@ -114,6 +114,46 @@ fn load_equals_one_reader(path: &Path, filter: Option<crate::engine::filter::Fil
     assert_eq!(lines_of(&parallel), lines_of(&serial));
 }
 
+/// A second source of another shape is loaded with its own profile, on
+/// both the one-pass and the two-pass path (parts read it as their source
+/// 0, which must be this source's map, not the first source's).
+#[test]
+fn each_source_loads_with_its_own_profile() {
+    use crate::engine::fields::{wontopos_map, FieldMap, Mapping};
+    let dir = tempfile::tempdir().unwrap();
+    let fixture =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/profiles/pino-http.jsonl"))
+            .unwrap();
+    let pino = std::sync::Arc::new(FieldMap::compile(Mapping::wontopos().profile("pino-http").unwrap()));
+    for copies in [1u64, 4000] {
+        let path = dir.path().join(format!("pino-{copies}.log"));
+        std::fs::write(&path, fixture.repeat(copies as usize)).unwrap();
+        let state = |name: &str| crate::engine::store::SourceState {
+            profile: String::new(),
+            name: name.to_owned(),
+            path: None,
+            initial_size: 0,
+            read: 0,
+            counted: false,
+            indexed: 0,
+            caught_up: false,
+            ended: false,
+        };
+        let store = Store::new(60, vec![state("app.log"), state("pino.log")])
+            .with_fields(vec![std::sync::Arc::clone(wontopos_map()), std::sync::Arc::clone(&pino)]);
+        let shared = std::sync::Mutex::new(store);
+        super::load_history(&path, 1, 2, &shared, Default::default()).unwrap();
+        let st = shared.into_inner().unwrap();
+        let t = st.counts.summary.totals;
+        assert_eq!(
+            (t.requests, t.failures, t.server_errors),
+            (8 * copies, 5 * copies, 2 * copies),
+            "{copies}"
+        );
+        assert_eq!(st.failures.len() as u64, 5 * copies);
+    }
+}
+
 mod timing {
     /// `BIG_LOG=/path cargo test --release --lib load_timing -- --ignored --nocapture`
     #[test]
