@@ -283,3 +283,17 @@ fn generated_kong_traffic_counts_like_the_default_shape() {
     }
     assert_eq!(a["buckets"], b["buckets"]);
 }
+
+/// Stdin is sampled from what it sent first, then read whole.
+#[test]
+fn stdin_is_detected_from_its_first_lines() {
+    let raw = std::fs::read(fixture("envoy.jsonl")).expect("read");
+    let out = bin().args(["summary", "--json", "-"]).write_stdin(raw).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let expect: Value =
+        serde_json::from_slice(&std::fs::read(fixture("envoy.expect.json")).expect("read")).expect("JSON");
+    assert_eq!(got["sources"][0]["profile"], "envoy");
+    assert_eq!(got["requests"], expect["requests"]);
+    assert_eq!(got["failures"], expect["failures"]);
+}

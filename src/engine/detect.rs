@@ -87,18 +87,34 @@ fn recognised_points(r: &Record<'_>) -> u64 {
         + some(r.message.is_some())
 }
 
-/// Chooses the profile for `lines` (trimmed, non-blank, unwrapped).
-pub fn choose<'p>(mapping: &'p Mapping, lines: &[Vec<u8>]) -> &'p Profile {
-    let mut best: Option<(&Profile, Score)> = None;
-    for p in mapping.profiles.iter() {
-        let s = score(&FieldMap::compile(p), lines);
-        // Strictly better only: on a tie the earlier profile (the default
-        // shape first) keeps it.
-        if best.is_none_or(|(_, b)| s.points > b.points) {
-            best = Some((p, s));
-        }
+/// Every profile of `mapping`, compiled once for all sources.
+struct Compiled<'p> {
+    maps: Vec<(&'p Profile, Arc<FieldMap>)>,
+}
+
+impl<'p> Compiled<'p> {
+    fn new(mapping: &'p Mapping) -> Self {
+        Compiled { maps: mapping.profiles.iter().map(|p| (p, Arc::new(FieldMap::compile(p)))).collect() }
     }
-    best.map_or_else(|| mapping.default_profile(), |(p, _)| p)
+
+    fn get(&self, name: &str) -> Option<&(&'p Profile, Arc<FieldMap>)> {
+        self.maps.iter().find(|(p, _)| p.name == name)
+    }
+
+    /// The profile that recognises the most in `lines` (trimmed, non-blank,
+    /// unwrapped).
+    fn choose(&self, lines: &[Vec<u8>]) -> Option<&(&'p Profile, Arc<FieldMap>)> {
+        let mut best: Option<(&(&Profile, Arc<FieldMap>), Score)> = None;
+        for entry in &self.maps {
+            let s = score(&entry.1, lines);
+            // Strictly better only: on a tie the earlier profile (the
+            // default shape first) keeps it.
+            if best.is_none_or(|(_, b)| s.points > b.points) {
+                best = Some((entry, s));
+            }
+        }
+        best.map(|(entry, _)| entry)
+    }
 }
 
 /// Reads the start of a source for detection. Streams that cannot be read
@@ -148,7 +164,7 @@ pub fn profile_sources(
     sources: &[Source],
     lenient: bool,
 ) -> Result<Vec<ProfiledSource>, InputError> {
-    let mut compiled: BTreeMap<String, Arc<FieldMap>> = BTreeMap::new();
+    let compiled = Compiled::new(mapping);
     let mut out = Vec::new();
     for source in sources {
         let lines = match sample(source) {
@@ -156,16 +172,18 @@ pub fn profile_sources(
             Err(_) if lenient => Vec::new(),
             Err(e) => return Err(e),
         };
-        let (profile, how) = match &mapping.forced {
-            Some(name) => (mapping.profile(name).unwrap_or_else(|| mapping.default_profile()), "forced"),
-            None if lines.is_empty() => (mapping.default_profile(), "default"),
-            None => (choose(mapping, &lines), "detected"),
+        let default = || compiled.get(&mapping.default_profile().name);
+        let (chosen, how) = match &mapping.forced {
+            Some(name) => (compiled.get(name), "forced"),
+            None if lines.is_empty() => (default(), "default"),
+            None => (compiled.choose(&lines), "detected"),
         };
-        let fields = Arc::clone(
-            compiled.entry(profile.name.clone()).or_insert_with(|| Arc::new(FieldMap::compile(profile))),
-        );
-        let detection = describe(&fields, &profile.name, how, &lines);
-        out.push(ProfiledSource { source: source.clone(), fields, detection });
+        let (profile, fields) = chosen
+            .or_else(default)
+            .or_else(|| compiled.maps.first())
+            .expect("the built-in profiles are never empty");
+        let detection = describe(fields, &profile.name, how, &lines);
+        out.push(ProfiledSource { source: source.clone(), fields: Arc::clone(fields), detection });
     }
     Ok(out)
 }
