@@ -293,7 +293,8 @@ fn spawn_stdin(i: usize, store: Shared, spool_path: PathBuf) -> anyhow::Result<(
         .with_context(|| format!("{}: cannot create", spool_path.display()))?;
     let epoch = lock(&store).epoch;
     std::thread::Builder::new().name("stdin".into()).spawn(move || {
-        let mut stdin = io::stdin().lock();
+        // With what was read to choose its profile in front.
+        let mut stdin = crate::engine::input::stdin_reader();
         let mut splitter = LineSplitter::new();
         let mut buf = vec![0u8; 256 * 1024];
         loop {

@@ -215,3 +215,20 @@ fn slash_filter_recounts_and_a_bad_filter_says_where() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
 }
+
+/// `tail -` on a piped log of another shape: its profile is chosen from
+/// what stdin sent first, and no line of that first part is lost.
+#[test]
+fn piped_stdin_is_detected_and_read_whole() {
+    if !available("piped_stdin_is_detected_and_read_whole") {
+        return;
+    }
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/profiles/pino-http.jsonl");
+    let cmd = format!("sh -c 'cat {} | {} tail -'", fixture.display(), bin());
+    let t = Tmux::start("stdin", &cmd, 120, 40);
+    let screen = t.wait_text("requests 8 ");
+    assert!(screen.contains("stdin [pino-http]"), "{screen}");
+    assert!(screen.contains("failures 5 "), "{screen}");
+    t.keys(&["q"]);
+}

@@ -117,10 +117,15 @@ impl<'p> Compiled<'p> {
     }
 }
 
+/// How long a live view waits for stdin's first lines to choose its profile.
+const LIVE_STDIN_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Reads the start of a source for detection. Streams that cannot be read
-/// twice (a pipe, a FIFO) give what stdin's buffered head has, or nothing.
-pub fn sample(source: &Source) -> Result<Vec<Vec<u8>>, InputError> {
+/// twice (a pipe, a FIFO) give what stdin's buffered head has, or nothing;
+/// when `live`, stdin is waited for only briefly.
+pub fn sample(source: &Source, live: bool) -> Result<Vec<Vec<u8>>, InputError> {
     let head: Vec<u8> = match source {
+        Source::Stdin if live => input::stdin_head_within(LIVE_STDIN_WAIT).unwrap_or_default().to_vec(),
         Source::Stdin => input::stdin_head().to_vec(),
         Source::File(path) => {
             let meta = std::fs::metadata(path).map_err(|e| InputError::from_io(path, e))?;
@@ -157,8 +162,9 @@ pub fn sample(source: &Source) -> Result<Vec<Vec<u8>>, InputError> {
 }
 
 /// Gives every source its profile: the forced one, or the detected one.
-/// A source that cannot be read yet (a live file not yet written, for the
-/// dashboard) is read with the default profile when `lenient`.
+/// When `lenient` (following), a source that cannot be read yet (a file
+/// not yet written) is read with the default profile, and stdin is waited
+/// for only briefly.
 pub fn profile_sources(
     mapping: &Mapping,
     sources: &[Source],
@@ -167,7 +173,7 @@ pub fn profile_sources(
     let compiled = Compiled::new(mapping);
     let mut out = Vec::new();
     for source in sources {
-        let lines = match sample(source) {
+        let lines = match sample(source, lenient) {
             Ok(lines) => lines,
             Err(_) if lenient => Vec::new(),
             Err(e) => return Err(e),

@@ -114,12 +114,27 @@ pub fn check_sources(sources: &[Source]) -> Result<(), InputError> {
     Ok(())
 }
 
+static STDIN_HEAD: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+
+/// [`stdin_head`], if stdin sends something within `wait`: a live view must
+/// not wait for a quiet pipe before it opens. The head is still read (on
+/// its own thread), and [`stdin_reader`] gets it whenever it comes.
+pub fn stdin_head_within(wait: std::time::Duration) -> Option<&'static [u8]> {
+    if let Some(head) = STDIN_HEAD.get() {
+        return Some(head);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(stdin_head());
+    });
+    rx.recv_timeout(wait).ok()
+}
+
 /// What stdin sent first, read once (up to a whole first line, or what the
 /// first read brought), so the profile can be chosen from it; the readers
 /// of stdin get it back in front of the rest ([`stdin_reader`]).
 pub fn stdin_head() -> &'static [u8] {
-    static HEAD: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    HEAD.get_or_init(|| {
+    STDIN_HEAD.get_or_init(|| {
         let mut head = Vec::new();
         let mut buf = vec![0u8; 1 << 20];
         let mut stdin = io::stdin().lock();
