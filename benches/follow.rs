@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use wontopos_logs::engine::follow::{self, Event, FollowOptions};
 use wontopos_logs::engine::input::Source;
-use wontopos_logs::engine::scan::classify;
 use wontopos_logs::engine::stats::Summary;
 
 fn now_ns(origin: Instant) -> u64 {
@@ -39,7 +38,12 @@ fn run(rate: u64, secs: u64) -> Outcome {
         let (counted, delays, summary) = (Arc::clone(&counted), Arc::clone(&delays), Arc::clone(&summary));
         follow::spawn(vec![Source::File(path.clone())], FollowOptions::default(), move |ev| {
             if let Event::Line { line, .. } = ev {
-                if let Some(p) = classify(wontopos_logs::engine::fields::wontopos_map(), &line) {
+                let all = wontopos_logs::engine::fields::Need::All;
+                if let Some(p) = wontopos_logs::engine::scan::read(
+                    wontopos_logs::engine::fields::wontopos_map(),
+                    &line,
+                    all,
+                ) {
                     summary.lock().expect("lock").add(&p);
                 }
                 // The write time is the number after "w":.

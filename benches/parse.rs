@@ -6,10 +6,11 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use wontopos_logs::engine::fields::Need;
 use wontopos_logs::engine::generate::{generate, GenerateOptions};
 use wontopos_logs::engine::line::read_lines;
-use wontopos_logs::engine::record::{count_line, parse_line, read_line, trim_line, Counted, Read};
-use wontopos_logs::engine::scan::{classify, feed};
+use wontopos_logs::engine::observe::feed;
+use wontopos_logs::engine::record::{parse_line, read, trim_line, Parsed};
 use wontopos_logs::engine::stats::Summary;
 use wontopos_logs::engine::store::Store;
 
@@ -43,7 +44,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut summary = Summary::new(60);
             read_lines(&mut data.as_slice(), |l| {
-                if let Some(p) = classify(map, &l) {
+                if let Some(p) = wontopos_logs::engine::scan::read(map, &l, Need::All) {
                     summary.add(&p);
                 }
             })
@@ -51,13 +52,13 @@ fn bench(c: &mut Criterion) {
             black_box(summary.totals.requests)
         });
     });
-    // The two readers alone: counting's, and the live view's.
+    // The one reader alone, for counting and for the live view.
     group.bench_function("count_line", |b| {
         b.iter(|| {
             let mut events = 0u64;
             read_lines(&mut data.as_slice(), |l| {
                 if let Some(l) = trim_line(l.bytes) {
-                    events += u64::from(matches!(count_line(map, l), Counted::Event(_)));
+                    events += u64::from(matches!(read(map, l, Need::Counts), Parsed::Event(_)));
                 }
             })
             .expect("in-memory read");
@@ -69,7 +70,8 @@ fn bench(c: &mut Criterion) {
             let mut plain = 0u64;
             read_lines(&mut data.as_slice(), |l| {
                 if let Some(l) = trim_line(l.bytes) {
-                    plain += u64::from(matches!(read_line(map, l), Read::Plain(_)));
+                    let success = |p: &Parsed<'_>| matches!(p, Parsed::Event(r) if !r.class().needs_detail());
+                    plain += u64::from(success(&read(map, l, Need::Insights)));
                 }
             })
             .expect("in-memory read");
@@ -80,7 +82,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("summary_counts", |b| {
         b.iter(|| {
             let mut summary = Summary::new(60);
-            read_lines(&mut data.as_slice(), |l| feed(&mut summary, &l)).expect("in-memory read");
+            read_lines(&mut data.as_slice(), |l| feed(&mut summary, 0, map, &l)).expect("in-memory read");
             black_box(summary.totals.requests)
         });
     });

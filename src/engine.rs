@@ -16,6 +16,7 @@ pub mod jsonout;
 pub mod line;
 pub mod load;
 pub mod lookup;
+pub mod observe;
 pub mod record;
 pub mod redact;
 pub mod report;

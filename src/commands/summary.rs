@@ -14,7 +14,7 @@ use wontopos_logs::engine::report::{self, ReportOptions, Session};
 use wontopos_logs::engine::sanitize::sanitize;
 use wontopos_logs::engine::stats::{Summary, SummaryReport, TimeWindow};
 use wontopos_logs::engine::time::{now_nanos, parse_time_arg};
-use wontopos_logs::engine::{jsonout, scan, stats};
+use wontopos_logs::engine::{jsonout, observe, scan, stats};
 
 use super::paint::{fit, percent, thousands, Paint};
 use crate::cli::{RangeArgs, SummaryArgs};
@@ -137,7 +137,7 @@ fn tail_summary(
                 let mut f = std::fs::File::open(p).with_context(|| p.display().to_string())?;
                 let (pos, number) = follow::last_lines_offset(&mut f, n)?;
                 wontopos_logs::engine::line::read_lines_at(&mut f, pos, number, |l| {
-                    stats::feed_summary(&mut summary, Some(fields), &l);
+                    observe::feed(&mut summary, 0, fields, &l);
                 })?;
             }
             _ => {
@@ -154,7 +154,7 @@ fn tail_summary(
                 for (bytes, oversized) in ring {
                     let line =
                         wontopos_logs::engine::line::Line { number: 0, offset: 0, bytes: &bytes, oversized };
-                    stats::feed_summary(&mut summary, Some(fields), &line);
+                    observe::feed(&mut summary, 0, fields, &line);
                 }
             }
         }
@@ -191,7 +191,9 @@ fn run_follow(
         follow::spawn(sources.clone(), opts, move |ev| match ev {
             follow::Event::Line { source, line } => {
                 let mut summary = summary.lock().unwrap_or_else(PoisonError::into_inner);
-                stats::feed_summary(&mut summary, fields.get(source).map(|f| &**f), &line);
+                if let Some(fields) = fields.get(source) {
+                    observe::feed(&mut *summary, source, fields, &line);
+                }
             }
             follow::Event::Notice { text, .. } => eprintln!("wontopos-logs: {}", sanitize(&text)),
             follow::Event::Ended { .. } => {

@@ -155,13 +155,19 @@ pub fn trim_line(line: &[u8]) -> Option<&[u8]> {
     }
 }
 
-/// Parses one trimmed, non-blank line. Never panics, whatever the bytes.
+/// Parses one trimmed, non-blank line, every field. Never panics, whatever
+/// the bytes.
 pub fn parse_line<'a>(map: &FieldMap, line: &'a [u8]) -> Parsed<'a> {
-    parse_line_for(map, line, Need::All)
+    read(map, line, Need::All)
 }
 
-/// Like [`parse_line`], keeping only what `need` asks for.
-pub fn parse_line_for<'a>(map: &FieldMap, line: &'a [u8], need: Need) -> Parsed<'a> {
+/// The one reader: one trimmed, non-blank line to one record, keeping what
+/// `need` asks for. Counting (`Need::Counts`) keeps the time, status, code
+/// and Retry-After; the live view (`Need::Insights`) also the request's
+/// key, route, client, upstream and id, read only for the failures and
+/// other events that use them (a success's are located, never read); a
+/// filter or the detail view (`Need::All`) everything.
+pub fn read<'a>(map: &FieldMap, line: &'a [u8], need: Need) -> Parsed<'a> {
     let mut c = Collector::new(map, need, true);
     if let Some(text) = fast::parse_object(line, &mut c) {
         if !c.settled_into_detail() {
@@ -171,29 +177,29 @@ pub fn parse_line_for<'a>(map: &FieldMap, line: &'a [u8], need: Need) -> Parsed<
     parse_line_reference(map, line, need)
 }
 
-/// A line read for a consumer that counts every event and looks closer at
-/// failures and non-request events (what [`Need::Insights`] serves).
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum Read<'a> {
-    Malformed(MalformedKind),
-    /// A success: only counted, so no record is built for it.
-    Plain(CountedEvent<'a>),
-    /// One that [`CountedEvent::needs_detail`], with the fields of `Need::Insights`.
-    Detailed(Record<'a>),
+/// [`read`], handing the result to `f` by reference: the read loop's way,
+/// since a record moved through return values per line cost a tenth of
+/// counting in copies.
+#[inline]
+pub fn read_then<R>(map: &FieldMap, line: &[u8], need: Need, f: impl FnOnce(&Parsed<'_>) -> R) -> R {
+    // One copy of the scanner per need, each with its need a constant:
+    // counting's copy then carries none of the live view's branches.
+    match need {
+        Need::Counts => read_then_for(map, line, Need::Counts, f),
+        Need::Insights => read_then_for(map, line, Need::Insights, f),
+        Need::All => read_then_for(map, line, Need::All, f),
+    }
 }
 
-/// Reads one trimmed, non-blank line as [`parse_line_for`] with
-/// [`Need::Insights`] would, building a record only where one is used.
-pub fn read_line<'a>(map: &FieldMap, line: &'a [u8]) -> Read<'a> {
-    if let Some(read) = count::read_fast(map, line) {
-        return read;
+#[inline(always)]
+fn read_then_for<R>(map: &FieldMap, line: &[u8], need: Need, f: impl FnOnce(&Parsed<'_>) -> R) -> R {
+    let mut c = Collector::new(map, need, true);
+    if let Some(text) = fast::parse_object(line, &mut c) {
+        if !c.settled_into_detail() {
+            return f(&Parsed::Event(c.take_record(line, text)));
+        }
     }
-    match parse_line_reference(map, line, Need::Insights) {
-        Parsed::Malformed(kind) => Read::Malformed(kind),
-        Parsed::Event(r) if !r.class().needs_detail() => Read::Plain(r.into()),
-        Parsed::Event(r) => Read::Detailed(r),
-    }
+    f(&parse_line_reference(map, line, need))
 }
 
 /// A line the fast scanner left, read by serde_json.
@@ -218,7 +224,7 @@ fn parse_line_reference<'a>(map: &FieldMap, line: &'a [u8], need: Need) -> Parse
 
 #[cfg(test)]
 fn parse_text<'a>(map: &FieldMap, text: &'a str, need: Need) -> Result<Record<'a>, MalformedKind> {
-    match parse_line_for(map, text.as_bytes(), need) {
+    match read(map, text.as_bytes(), need) {
         Parsed::Event(r) => Ok(r),
         Parsed::Malformed(k) => Err(k),
     }
@@ -240,14 +246,12 @@ fn parse_text_serde<'a>(map: &FieldMap, text: &'a str, need: Need) -> Result<Rec
 }
 
 mod collect;
-mod count;
 mod fast;
 mod scalar;
 mod value;
 mod visit;
 
 use collect::Collector;
-pub use count::{count_line, Counted, CountedEvent};
 use visit::TopVisitor;
 
 #[cfg(test)]

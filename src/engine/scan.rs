@@ -12,33 +12,30 @@ use std::sync::{Mutex, PoisonError};
 use super::fields::FieldMap;
 use super::input::{self, InputError, Source};
 use super::line::{self, Line, LineSplitter};
-use super::record::{self, Counted, MalformedKind, Need, Parsed};
+use super::record::{self, MalformedKind, Need, Parsed};
 
-/// Receives each raw line and reads it for what it needs: counting needs
-/// less than a record ([`count`]), the rankings a record for failures only
-/// ([`read`]), a filter all of it ([`classify_for`]).
+/// Receives each raw line of a source; [`super::observe::Reading`] reads
+/// it once and hands the record to an observer.
 pub trait Sink {
     fn line(&mut self, line: &Line<'_>);
 }
 
-/// Classifies one raw line: `None` for a blank line, which is not counted.
-pub fn classify<'a>(map: &FieldMap, line: &Line<'a>) -> Option<Parsed<'a>> {
-    classify_for(map, line, Need::All)
+/// Reads one raw line for `need` ([`record::read`]); `None` for a blank
+/// line, which is not counted.
+#[inline]
+pub fn read<'a>(map: &FieldMap, line: &Line<'a>, need: Need) -> Option<Parsed<'a>> {
+    read_with(line, Parsed::Malformed, |l| record::read(map, l, need))
 }
 
-pub fn classify_for<'a>(map: &FieldMap, line: &Line<'a>, need: Need) -> Option<Parsed<'a>> {
-    read_with(line, Parsed::Malformed, |l| record::parse_line_for(map, l, need))
-}
-
-/// Reads `line` for counting ([`record::count_line`]); `None` for a blank line.
-pub fn count<'a>(map: &FieldMap, line: &Line<'a>) -> Option<Counted<'a>> {
-    read_with(line, Counted::Malformed, |l| record::count_line(map, l))
-}
-
-/// Reads `line` for the rankings and the live view ([`record::read_line`]);
-/// `None` for a blank line.
-pub fn read<'a>(map: &FieldMap, line: &Line<'a>) -> Option<record::Read<'a>> {
-    read_with(line, record::Read::Malformed, |l| record::read_line(map, l))
+/// [`read`], handing the result to `f` by reference; nothing for a blank line.
+#[inline]
+pub fn read_then(map: &FieldMap, line: &Line<'_>, need: Need, f: impl FnOnce(&Parsed<'_>)) {
+    if line.oversized {
+        return f(&Parsed::Malformed(MalformedKind::Oversized));
+    }
+    if let Some(l) = record::trim_line(line.bytes) {
+        record::read_then(map, super::unwrap::strip_prefix(l), need, f);
+    }
 }
 
 /// What every reader does first: a blank line is no line (`None`), an
@@ -245,12 +242,15 @@ mod tests {
         data.extend_from_slice(b"not json\n{\"status\":503,\"ts\":\"2026-11-24T13:00:00Z\"}");
         std::fs::write(&path, &data).unwrap();
         let count = |threads, range| {
-            let parts =
-                scan_file_in(&path, threads, 0, range, &|| Summary::new(60).with_insights(true)).unwrap();
+            let make = || crate::engine::observe::Reading {
+                observer: Summary::new(60).with_insights(true),
+                fields: std::sync::Arc::clone(crate::engine::fields::wontopos_map()),
+            };
+            let parts = scan_file_in(&path, threads, 0, range, &make).unwrap();
             let lines: u64 = parts.iter().map(|p| p.lines).sum();
             let mut total = Summary::new(60);
             for p in &parts {
-                total.merge(&p.sink);
+                total.merge(&p.sink.observer);
             }
             let report = total.report_with(total.insights.as_deref());
             (serde_json::to_string(&report).unwrap(), lines, parts.len())

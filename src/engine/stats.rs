@@ -7,12 +7,13 @@ use serde::Serialize;
 
 use super::catalog::{self, Category};
 use super::detect::ProfiledSource;
-use super::fields::FieldMap;
+use super::fields::Need;
 use super::input::InputError;
 use super::insights::{Insights, RetryOffender, TopReport};
 use super::line::Line;
-use super::record::{is_server_error, Class, Counted, CountedEvent, Parsed, Read, Record};
-use super::scan::{self, Sink};
+use super::observe::{Observer, Reading};
+use super::record::{is_server_error, Class, Parsed, Record};
+use super::scan;
 use super::spikes::{self, Spike};
 use super::time::{format_utc, format_utc_secs, Nanos};
 
@@ -230,8 +231,6 @@ pub struct Summary {
     /// How many events carried a usable time, status and code: what shows
     /// that a profile reads a source, or that it does not.
     pub recognized: Recognized,
-    /// How this summary's own reading ([`super::scan::Sink`]) finds fields.
-    pub fields: std::sync::Arc<super::fields::FieldMap>,
 }
 
 /// `--since` / `--until`: events timed outside the window are left out.
@@ -263,14 +262,7 @@ impl Summary {
             filter: None,
             keep_groups: true,
             recognized: Recognized::default(),
-            fields: std::sync::Arc::clone(super::fields::wontopos_map()),
         }
-    }
-
-    /// Reads lines with `fields` (a source's profile).
-    pub fn with_fields(mut self, fields: std::sync::Arc<super::fields::FieldMap>) -> Self {
-        self.fields = fields;
-        self
     }
 
     pub fn with_insights(mut self, on: bool) -> Self {
@@ -295,13 +287,13 @@ impl Summary {
         self
     }
 
-    pub fn need(&self) -> super::record::Need {
+    pub fn need(&self) -> Need {
         if self.filter.as_ref().is_some_and(|f| f.needs_fields()) {
-            super::record::Need::All
+            Need::All
         } else if self.insights.is_some() {
-            super::record::Need::Insights
+            Need::Insights
         } else {
-            super::record::Need::Counts
+            Need::Counts
         }
     }
 
@@ -334,26 +326,6 @@ impl Summary {
         true
     }
 
-    /// Counts one non-blank line read by [`record::count_line`]: the same
-    /// counts as [`Summary::add`] for a summary without rankings.
-    /// The rankings read nothing from these, so they count the same with
-    /// or without them: a malformed line, or an event that does not
-    /// [`CountedEvent::needs_detail`].
-    pub fn add_counted(&mut self, counted: &Counted<'_>) {
-        match counted {
-            Counted::Malformed(_) => self.add_malformed(),
-            Counted::Event(e) => {
-                self.add_counted_event(e);
-            }
-        }
-    }
-
-    /// Says whether it was counted (not outside the window).
-    pub fn add_counted_event(&mut self, e: &CountedEvent<'_>) -> bool {
-        debug_assert!(self.insights.is_none() || !e.needs_detail());
-        self.count_event(e.ts, e.status, e.code.as_deref())
-    }
-
     /// Counts an event by the fields counting reads, for a summary without
     /// rankings; says whether it was counted (not outside the window).
     pub fn count_event(&mut self, ts: Option<Nanos>, status: Option<u16>, code: Option<&str>) -> bool {
@@ -362,19 +334,6 @@ impl Summary {
             self.add_event(ts, status, code);
         }
         inside
-    }
-
-    /// Counts one line read by [`super::record::read_line`].
-    pub fn add_read(&mut self, read: Read<'_>) {
-        match read {
-            Read::Malformed(_) => self.add_malformed(),
-            Read::Plain(e) => {
-                self.add_counted_event(&e);
-            }
-            Read::Detailed(r) => {
-                self.add_record(&r);
-            }
-        }
     }
 
     fn add_malformed(&mut self) {
@@ -451,31 +410,13 @@ impl Summary {
 }
 
 /// `summary` as an observer of the read loop: each line read for what it
-/// counts (see [`feed_summary`]).
-impl Sink for Summary {
-    fn line(&mut self, line: &Line<'_>) {
-        feed_summary(self, None, line);
+/// counts, ranks or filters on.
+impl Observer for Summary {
+    fn need(&self) -> Need {
+        Summary::need(self)
     }
-}
-
-/// Reads `line` for what `summary` needs (counts, rankings or what its
-/// filter asks) with `fields`, or the summary's own map, and counts it.
-pub fn feed_summary(summary: &mut Summary, fields: Option<&FieldMap>, line: &Line<'_>) {
-    scan::for_each_event(line, |l| feed_summary_event(summary, fields, l));
-}
-
-fn feed_summary_event(summary: &mut Summary, fields: Option<&FieldMap>, line: &Line<'_>) {
-    if summary.filter.is_some() {
-        let need = summary.need();
-        if let Some(parsed) = scan::classify_for(fields.unwrap_or(&summary.fields), line, need) {
-            summary.add_line(line.bytes, &parsed);
-        }
-    } else if summary.insights.is_none() {
-        if let Some(counted) = scan::count(fields.unwrap_or(&summary.fields), line) {
-            summary.add_counted(&counted);
-        }
-    } else if let Some(read) = scan::read(fields.unwrap_or(&summary.fields), line) {
-        summary.add_read(read);
+    fn event(&mut self, _source: usize, line: &Line<'_>, parsed: &Parsed<'_>) {
+        self.add_line(line.bytes, parsed);
     }
 }
 
@@ -492,9 +433,12 @@ pub fn summarize(
         || Summary::new(bucket_secs).with_window(window).with_insights(insights).with_filter(filter.clone());
     let mut total = make();
     for source in sources {
-        let make_for_source = || make().with_fields(std::sync::Arc::clone(&source.fields));
+        // Each part reads with its own copy of the map: the threads' hot
+        // counters then share no cache line with a map another thread reads.
+        let make_for_source =
+            || Reading { observer: make(), fields: std::sync::Arc::new((*source.fields).clone()) };
         for part in scan::scan_source(&source.source, threads, &make_for_source)? {
-            total.merge(&part.sink);
+            total.merge(&part.sink.observer);
         }
     }
     Ok(total)

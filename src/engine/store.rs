@@ -6,7 +6,8 @@
 
 use super::fields::FieldMap;
 use super::line::Line;
-use super::record::{Class, MalformedKind, Need, Parsed, Read, Record};
+use super::observe::Observer;
+use super::record::{Class, MalformedKind, Need, Parsed, Record};
 use super::stats::{BucketCounts, GroupStats, Summary};
 use super::time::Nanos;
 use groups::GroupKey;
@@ -253,11 +254,6 @@ impl Store {
         self
     }
 
-    /// The field map source `source` is read with.
-    pub fn fields_of(&self, source: usize) -> &FieldMap {
-        self.fields.get(source).map_or_else(|| &**super::fields::wontopos_map(), |f| &**f)
-    }
-
     pub fn with_window(mut self, window: super::stats::TimeWindow) -> Self {
         self.counts.summary.window = window;
         self
@@ -266,30 +262,15 @@ impl Store {
     /// Counts one raw line from `source`.
     pub fn add_line(&mut self, source: usize, line: &Line<'_>) {
         self.note_read(source, line);
-        super::scan::for_each_event(line, |l| self.add_event_line(source, l));
+        self.with_fields_of(source, |st, fields| super::observe::feed(st, source, fields, line));
     }
 
-    /// Counts one event's line (a whole line, or one record of a batch).
-    fn add_event_line(&mut self, source: usize, line: &Line<'_>) {
-        if self.counts.summary.filter.is_some() {
-            let Some(parsed) = super::scan::classify_for(self.fields_of(source), line, self.need_for_lines())
-            else {
-                return;
-            };
-            self.add(source, line, &parsed);
-            return;
-        }
-        // Matched by reference and not wrapped in a `Parsed`: a record is
-        // large, and each move of it per failure showed in profiles.
-        match &super::scan::read(self.fields_of(source), line) {
-            None => {}
-            // A success, nine lines in ten: counted, and nothing of it kept.
-            Some(Read::Plain(e)) => {
-                self.count_event(e.ts, e.status, e.code.as_deref());
-            }
-            Some(Read::Malformed(kind)) => self.add(source, line, &Parsed::Malformed(*kind)),
-            Some(Read::Detailed(r)) => self.add_record(source, line, r),
-        }
+    /// Runs `f` with the map source `source` is read with, beside the store
+    /// itself (moved out for the call: no reference count is touched per line).
+    pub(crate) fn with_fields_of(&mut self, source: usize, f: impl FnOnce(&mut Store, &FieldMap)) {
+        let fields = std::mem::take(&mut self.fields);
+        f(self, fields.get(source).map_or_else(|| &**super::fields::wontopos_map(), |m| &**m));
+        self.fields = fields;
     }
 
     /// Progress: `line` of `source` is read.
@@ -423,6 +404,29 @@ impl Store {
         let read: u64 = self.sources.iter().map(|s| s.read.min(s.initial_size)).sum();
         #[allow(clippy::cast_precision_loss)]
         Some(if total == 0 { 0.0 } else { read as f64 / total as f64 })
+    }
+}
+
+/// The live view as an observer of the read loop: every line counted, and
+/// the details of failures and other events kept.
+impl Observer for Store {
+    fn need(&self) -> Need {
+        if self.counts.summary.filter.is_some() {
+            self.need_for_lines()
+        } else {
+            Need::Insights
+        }
+    }
+
+    fn event(&mut self, source: usize, line: &Line<'_>, parsed: &Parsed<'_>) {
+        match parsed {
+            Parsed::Event(r) if self.counts.summary.filter.is_none() && !r.class().needs_detail() => {
+                // A success, nine lines in ten: counted, and nothing of it kept.
+                self.count_event(r.ts, r.status, r.code.as_deref());
+            }
+            Parsed::Event(r) if self.counts.summary.filter.is_none() => self.add_record(source, line, r),
+            _ => self.add(source, line, parsed),
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use super::scalar::Scalar;
 use super::value;
-use super::{Class, CountedEvent, Record};
+use super::{Class, Record};
 use crate::engine::fields::{Entry, Field, FieldMap, Leaf, Need, Node, Unit};
 use crate::engine::time::{self, Nanos};
 
@@ -310,14 +310,20 @@ impl<'a, 'm> Collector<'a, 'm> {
         self.details.as_mut()?.texts[text_slot(field)].take().map(|r| r.value)
     }
 
-    pub(super) fn take_counted(&mut self) -> CountedEvent<'a> {
-        CountedEvent { ts: self.ts.map(|r| r.value), status: self.status(), code: self.text(Field::Code) }
-    }
-
     /// The record, reading what was only located from `line` when the
     /// record is one whose details are used. `text` is the line as text if
     /// the scanner checked it already.
     pub(super) fn take_record(&mut self, line: &'a [u8], text: Option<&'a str>) -> Record<'a> {
+        if self.details.is_none() {
+            // Counting: only its fields were read.
+            return Record {
+                ts: self.ts.map(|r| r.value),
+                status: self.status(),
+                code: self.code.take().map(|r| r.value),
+                retry_after: self.retry_after.map(|r| r.value),
+                ..Record::default()
+            };
+        }
         if self.defer && Class::of(self.status()).needs_detail() {
             self.read_spans(line, text);
         }

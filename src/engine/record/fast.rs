@@ -87,6 +87,17 @@ pub(super) fn parse_object<'a, 'm>(line: &'a [u8], c: &mut Collector<'a, 'm>) ->
                 // are strings or numbers: stepped over here, without a call
                 // into the recursive skipper.
                 None => s.skip_flat()?,
+                // The common mapped value, one field's number (a status),
+                // read here without a call.
+                Some(e)
+                    if e.child.is_none()
+                        && e.leaves.len() == 1
+                        && matches!(s.peek()?, b'-' | b'0'..=b'9')
+                        && !c.locates_number(&e.leaves[0]) =>
+                {
+                    let v = s.number()?;
+                    c.apply(&e.leaves[0], v);
+                }
                 Some(e) => s.value(e, 1, c)?,
             }
             s.ws();

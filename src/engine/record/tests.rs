@@ -6,13 +6,54 @@ fn parse_line(line: &[u8]) -> Parsed<'_> {
     super::parse_line(wontopos_map(), line)
 }
 fn parse_line_for(line: &[u8], need: Need) -> Parsed<'_> {
-    super::parse_line_for(wontopos_map(), line, need)
+    super::read(wontopos_map(), line, need)
 }
+
+/// What counting reads of a line (`Need::Counts`), as these tests compare it.
+#[derive(Debug, Clone, PartialEq)]
+enum Counted<'a> {
+    Malformed(MalformedKind),
+    Event(CountedEvent<'a>),
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct CountedEvent<'a> {
+    ts: Option<crate::engine::time::Nanos>,
+    status: Option<u16>,
+    code: Option<Cow<'a, str>>,
+}
+
+impl CountedEvent<'_> {
+    fn needs_detail(&self) -> bool {
+        Class::of(self.status).needs_detail()
+    }
+}
+
 fn count_line(line: &[u8]) -> Counted<'_> {
-    super::count_line(wontopos_map(), line)
+    match super::read(wontopos_map(), line, Need::Counts) {
+        Parsed::Malformed(k) => Counted::Malformed(k),
+        Parsed::Event(r) => Counted::Event(CountedEvent { ts: r.ts, status: r.status, code: r.code }),
+    }
 }
+
+/// What the live view reads of a line (`Need::Insights`): a success is only
+/// counted; a failure or other event comes with its details.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+enum Read<'a> {
+    Malformed(MalformedKind),
+    Plain(CountedEvent<'a>),
+    Detailed(Record<'a>),
+}
+
 fn read_line(line: &[u8]) -> Read<'_> {
-    super::read_line(wontopos_map(), line)
+    match super::read(wontopos_map(), line, Need::Insights) {
+        Parsed::Malformed(k) => Read::Malformed(k),
+        Parsed::Event(r) if !r.class().needs_detail() => {
+            Read::Plain(CountedEvent { ts: r.ts, status: r.status, code: r.code })
+        }
+        Parsed::Event(r) => Read::Detailed(r),
+    }
 }
 fn parse_text(text: &str, need: Need) -> Result<Record<'_>, MalformedKind> {
     super::parse_text(wontopos_map(), text, need)

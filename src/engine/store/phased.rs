@@ -9,7 +9,56 @@
 //! would: `load`'s tests compare them.
 
 use super::{Line, Store, Tally};
-use crate::engine::record::{Class, Counted, Read};
+use crate::engine::fields::Need;
+use crate::engine::observe::{self, Observer};
+use crate::engine::record::{Class, Parsed};
+
+/// The counting pass: what the live view counts of every line, reading only
+/// what counting needs; notes whether the line has details to read later.
+struct CountingPass<'s> {
+    store: &'s mut Store,
+    needs_detail: bool,
+}
+
+impl Observer for CountingPass<'_> {
+    fn need(&self) -> Need {
+        Need::Counts
+    }
+    fn event(&mut self, source: usize, line: &Line<'_>, parsed: &Parsed<'_>) {
+        match parsed {
+            Parsed::Malformed(_) => self.store.add(source, line, parsed),
+            Parsed::Event(r) => {
+                let tally = self.store.count_event(r.ts, r.status, r.code.as_deref());
+                self.needs_detail |= tally != Tally::Outside && r.class().needs_detail();
+            }
+        }
+    }
+}
+
+/// The detail pass: the records of the lines the counting pass left.
+struct DetailPass<'s> {
+    store: &'s mut Store,
+}
+
+impl Observer for DetailPass<'_> {
+    fn need(&self) -> Need {
+        Need::Insights
+    }
+    fn event(&mut self, source: usize, line: &Line<'_>, parsed: &Parsed<'_>) {
+        let Parsed::Event(r) = parsed else { return };
+        if !r.class().needs_detail() || !self.store.counts.summary.window.contains(r.ts) {
+            return;
+        }
+        let st = &mut *self.store;
+        st.generation += 1;
+        // Its group was made when it was counted; only its id is looked up.
+        let group = match (r.class(), r.status) {
+            (Class::Failure, Some(status)) => Some(st.group_of(r.code.as_deref(), status)),
+            _ => None,
+        };
+        st.keep_details(group, source, line, r);
+    }
+}
 
 /// Where a line the counting pass left for the detail pass is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +81,11 @@ impl Store {
         // A batch line is left once for the detail pass, which reads all
         // of its records that need it.
         let mut needs_detail = false;
-        crate::engine::scan::for_each_event(line, |l| needs_detail |= self.count_event_line(source, l));
+        self.with_fields_of(source, |store, fields| {
+            let mut pass = CountingPass { store, needs_detail: false };
+            observe::feed(&mut pass, source, fields, line);
+            needs_detail = pass.needs_detail;
+        });
         if needs_detail {
             details.push(DetailLine {
                 number: line.number,
@@ -42,41 +95,13 @@ impl Store {
         }
     }
 
-    /// Counts one event's line; says whether its details are to be read.
-    fn count_event_line(&mut self, source: usize, line: &Line<'_>) -> bool {
-        let e = match crate::engine::scan::count(self.fields_of(source), line) {
-            None => return false,
-            Some(Counted::Malformed(kind)) => {
-                self.add(source, line, &crate::engine::record::Parsed::Malformed(kind));
-                return false;
-            }
-            Some(Counted::Event(e)) => e,
-        };
-        let tally = self.count_event(e.ts, e.status, e.code.as_deref());
-        tally != Tally::Outside && e.needs_detail()
-    }
-
     /// Reads the details of a line that [`Store::count_only`] counted and
     /// left: a failure's record and what the insights take from it. Nothing
     /// is counted again.
     pub fn add_details(&mut self, source: usize, line: &Line<'_>) {
-        crate::engine::scan::for_each_event(line, |l| self.add_event_details(source, l));
-    }
-
-    fn add_event_details(&mut self, source: usize, line: &Line<'_>) {
-        let Some(Read::Detailed(r)) = &crate::engine::scan::read(self.fields_of(source), line) else {
-            return;
-        };
-        if !self.counts.summary.window.contains(r.ts) {
-            return;
-        }
-        self.generation += 1;
-        // Its group was made when it was counted; only its id is looked up.
-        let group = match (r.class(), r.status) {
-            (Class::Failure, Some(status)) => Some(self.group_of(r.code.as_deref(), status)),
-            _ => None,
-        };
-        self.keep_details(group, source, line, r);
+        self.with_fields_of(source, |store, fields| {
+            observe::feed(&mut DetailPass { store }, source, fields, line)
+        });
     }
 
     /// Share of the history whose failures' details are read, while they

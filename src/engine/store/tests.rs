@@ -28,7 +28,7 @@ fn store_counts_equal_summary() {
     for (i, l) in text.lines().enumerate() {
         let l = line(i as u64 + 1, l);
         store.add_line(0, &l);
-        if let Some(p) = crate::engine::scan::classify(crate::engine::fields::wontopos_map(), &l) {
+        if let Some(p) = crate::engine::scan::read(crate::engine::fields::wontopos_map(), &l, Need::All) {
             summary.add(&p);
         }
     }
