@@ -195,6 +195,9 @@ pub fn read_then<R>(map: &FieldMap, line: &[u8], need: Need, f: impl FnOnce(&Par
 fn read_then_for<R>(map: &FieldMap, line: &[u8], need: Need, f: impl FnOnce(&Parsed<'_>) -> R) -> R {
     let mut c = Collector::new(map, need, true);
     if let Some(text) = fast::parse_object(line, &mut c) {
+        if need == Need::Counts {
+            return f(&Parsed::Event(c.take_counted()));
+        }
         if !c.settled_into_detail() {
             return f(&Parsed::Event(c.take_record(line, text)));
         }

@@ -315,14 +315,7 @@ impl<'a, 'm> Collector<'a, 'm> {
     /// the scanner checked it already.
     pub(super) fn take_record(&mut self, line: &'a [u8], text: Option<&'a str>) -> Record<'a> {
         if self.details.is_none() {
-            // Counting: only its fields were read.
-            return Record {
-                ts: self.ts.map(|r| r.value),
-                status: self.status(),
-                code: self.code.take().map(|r| r.value),
-                retry_after: self.retry_after.map(|r| r.value),
-                ..Record::default()
-            };
+            return self.take_counted();
         }
         if self.defer && Class::of(self.status()).needs_detail() {
             self.read_spans(line, text);
@@ -341,6 +334,17 @@ impl<'a, 'm> Collector<'a, 'm> {
             client_ip: self.text(Field::ClientIp),
             upstream: self.text(Field::Upstream),
             level: self.text(Field::Level),
+        }
+    }
+
+    /// Counting's record: only its fields were read.
+    pub(super) fn take_counted(&mut self) -> Record<'a> {
+        Record {
+            ts: self.ts.map(|r| r.value),
+            status: self.status(),
+            code: self.code.take().map(|r| r.value),
+            retry_after: self.retry_after.map(|r| r.value),
+            ..Record::default()
         }
     }
 
