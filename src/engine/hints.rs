@@ -22,8 +22,10 @@ pub fn describe_sources(report: &mut SummaryReport, sources: &[ProfiledSource]) 
         }
     }
     if events > 0 {
-        sample.insert(0, ("events".to_owned(), events));
-        report.recognized.sample = sample;
+        report.recognized.sample.insert("events".to_owned(), events.into());
+        for (name, n) in sample {
+            report.recognized.sample.insert(name, n.into());
+        }
     }
 }
 

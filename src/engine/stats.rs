@@ -396,7 +396,7 @@ impl Summary {
             recognized: RecognizedReport {
                 events: self.totals.events,
                 counted: self.recognized,
-                sample: Vec::new(),
+                sample: serde_json::Map::new(),
             },
             sources: None,
             bucket_seconds: self.buckets.secs(),
@@ -474,10 +474,10 @@ pub struct RecognizedReport {
     pub events: u64,
     #[serde(flatten)]
     pub counted: Recognized,
-    /// Field names and counts in the sample (the `sample_events` of each
-    /// source together).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub sample: Vec<(String, u64)>,
+    /// Per field, how many of the events read to choose the profiles
+    /// carried it (`events`: how many that was, every source together).
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub sample: serde_json::Map<String, serde_json::Value>,
 }
 
 /// How many entries each ranking shows.
