@@ -296,3 +296,27 @@ fn stdin_is_detected_from_its_first_lines() {
     assert_eq!(got["requests"], expect["requests"]);
     assert_eq!(got["failures"], expect["failures"]);
 }
+
+/// `profiles --toml` prints what `--fields` reads back: the same counts.
+#[test]
+fn the_printed_profiles_read_back_the_same() {
+    let out = bin().args(["profiles", "--toml"]).output().expect("run");
+    assert!(out.status.success());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let toml = dir.path().join("all.toml");
+    std::fs::write(&toml, &out.stdout).expect("write");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("[profiles.wontopos]\nabout = ") && text.contains("values = \"contract\""),
+        "{text}"
+    );
+    let tricky = common::sample("tricky.log").display().to_string();
+    for log in [tricky, fixture("kong.jsonl"), fixture("otlp.jsonl")] {
+        let a = json(&["summary", "--json", &log]);
+        let b = json(&["summary", "--json", "--fields", toml.to_str().expect("path"), &log]);
+        assert_eq!(a["sources"][0]["profile"], b["sources"][0]["profile"], "{log}");
+        for k in ["requests", "failures", "untimed_requests", "groups"] {
+            assert_eq!(a[k], b[k], "{log}: {k}");
+        }
+    }
+}

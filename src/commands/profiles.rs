@@ -15,8 +15,12 @@ pub fn run(args: &ProfilesArgs) -> anyhow::Result<ExitCode> {
         if args.toml {
             writeln!(out, "[profiles.{}]", profile.name)?;
             writeln!(out, "about = {}", toml_string(&profile.about))?;
+            if profile.strict {
+                writeln!(out, "values = \"contract\"")?;
+            }
         } else {
-            writeln!(out, "{}  {}", p.bold(&profile.name), sanitize(&profile.about))?;
+            let forms = if profile.strict { " (values in the contract's forms only)" } else { "" };
+            writeln!(out, "{}  {}{forms}", p.bold(&profile.name), sanitize(&profile.about))?;
         }
         for field in Field::ALL {
             let paths: Vec<&str> = profile.paths(field).iter().map(|p| p.text.as_str()).collect();
