@@ -399,3 +399,36 @@ fn show_filters_entries_and_times() {
     assert_eq!(got["entries"][0]["line"], 8);
     bin().args(["show", "req_TRICKY04", "--since", "2026-11-25T00:00:00Z", &tricky()]).assert().code(1);
 }
+
+/// Issue 12, item 10: times outside the i64 nanosecond range (before
+/// 1677-09-21, after 2262-04-11) are untimed, never a panic or a wrong bucket.
+#[test]
+fn timestamps_outside_the_nanosecond_range_are_untimed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("far.log");
+    std::fs::write(
+        &log,
+        concat!(
+            r#"{"ts":"2262-04-12T00:00:00Z","status":503}"#,
+            "\n",
+            r#"{"ts":"1677-09-20T00:00:00Z","status":503}"#,
+            "\n",
+            r#"{"ts":"9999-12-31T23:59:59.999Z","status":429}"#,
+            "\n",
+            r#"{"ts":"2262-04-11T23:47:16.854775807Z","status":500}"#,
+            "\n",
+            r#"{"ts":99999999999999999,"status":502}"#,
+            "\n",
+            r#"{"ts":"2026-11-24T13:00:00Z","status":200}"#,
+            "\n"
+        ),
+    )
+    .expect("write");
+    // The contract's own reading (a lenient profile would read the last
+    // number as microseconds).
+    let got = json(&["summary", "--json", "--profile", "wontopos", log.to_str().expect("path")]);
+    assert_eq!(got["requests"], 6);
+    assert_eq!(got["failures"], 5);
+    // The last moment i64 nanoseconds hold is a time; the rest are not.
+    assert_eq!(got["untimed_requests"], 4, "{got}");
+}

@@ -178,7 +178,8 @@ impl Buckets {
         // Inside the last bucket: no division (two per line showed up).
         if let Some((s, c)) = &mut self.last {
             let from = s.saturating_mul(1_000_000_000);
-            if ts >= from && ts - from < self.secs.saturating_mul(1_000_000_000) {
+            // Checked: near the ends of the nanosecond range `from` saturates.
+            if ts.checked_sub(from).is_some_and(|d| d >= 0 && d < self.secs.saturating_mul(1_000_000_000)) {
                 c.add(status);
                 return;
             }

@@ -128,7 +128,7 @@ impl Counts {
         // Lines come mostly in time order: the current slot saves the
         // divisions and the lookup.
         if let Some((from, slot, counts)) = &mut self.current {
-            if ts >= *from && ts - *from < SLOT_SECS * 1_000_000_000 {
+            if ts.checked_sub(*from).is_some_and(|d| (0..SLOT_SECS * 1_000_000_000).contains(&d)) {
                 counts.add(status);
                 return *slot;
             }

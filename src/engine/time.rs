@@ -188,7 +188,7 @@ fn parse_rfc3339_utc_fast(b: &[u8]) -> Option<Nanos> {
         }
         nanos *= POW10_NANOS[digits.len()];
     }
-    Some(minute_start + second * 1_000_000_000 + nanos)
+    minute_start.checked_add(second * 1_000_000_000 + nanos)
 }
 
 /// Nanoseconds at the start of the minute `YYYY-MM-DDTHH:MM`. Consecutive
@@ -208,7 +208,9 @@ fn minute_start(b: &[u8]) -> Option<Nanos> {
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 {
         return None;
     }
-    let start = ((days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60_000_000_000;
+    // Years past 2262 (or before 1677) do not fit i64 nanoseconds: untimed.
+    let minutes = (days_from_civil(year, month, day) * 24 + hour) * 60 + minute;
+    let start = minutes.checked_mul(60_000_000_000)?;
     LAST.set((key, start));
     Some(start)
 }

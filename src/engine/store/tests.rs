@@ -50,3 +50,23 @@ fn rebucket_sums_slots() {
     let b = rebucket(&s, 0, 119, 60, |a: &mut u64, v: &u64| *a += *v);
     assert_eq!(b, vec![(0, 3), (60, 5)]);
 }
+
+/// Issue 12, item 10: the live view counts times at the ends of the i64
+/// nanosecond range without overflowing its series or windows.
+#[test]
+fn extreme_times_do_not_overflow_the_live_view() {
+    let mut store = Store::new(60, vec![]);
+    let lines = [
+        r#"{"ts":"2262-04-11T23:47:16.854775807Z","status":500}"#,
+        r#"{"ts":"1677-09-21T00:12:43.145224192Z","status":503}"#,
+        r#"{"ts":"2262-04-12T00:00:00Z","status":503}"#,
+        r#"{"ts":"2026-11-24T13:00:00Z","status":429}"#,
+    ];
+    for (i, l) in lines.iter().enumerate() {
+        store.add_line(0, &line(i as u64 + 1, l));
+    }
+    assert_eq!(store.counts.summary.totals.requests, 4);
+    assert_eq!(store.counts.summary.totals.untimed_requests, 1);
+    let total: u64 = store.counts.series().map(|(_, b)| b.requests).sum();
+    assert_eq!(total, 3);
+}
