@@ -106,7 +106,12 @@ fn tokenize(src: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
     Ok(out)
 }
 
+/// Far more than anyone types, and well within the stack.
+const MAX_TERMS: usize = 1000;
+
 struct Parser {
+    /// Terms read so far (see `primary`).
+    terms: usize,
     toks: Vec<(usize, Tok)>,
     pos: usize,
     end_column: usize,
@@ -119,7 +124,7 @@ impl Filter {
         if toks.is_empty() {
             return Err(FilterError { column: 1, message: "the filter is empty".into() });
         }
-        let mut p = Parser { toks, pos: 0, end_column: src.chars().count() + 1, depth: 0 };
+        let mut p = Parser { toks, pos: 0, end_column: src.chars().count() + 1, depth: 0, terms: 0 };
         let f = p.or()?;
         if let Some((column, t)) = p.toks.get(p.pos) {
             let what = if *t == Tok::RParen { "a ')' without its '('" } else { "unexpected text" };
@@ -262,17 +267,30 @@ impl Parser {
     }
 
     fn not(&mut self) -> Result<Filter, FilterError> {
-        if self.peek_word().is_some_and(|w| w.eq_ignore_ascii_case("not")) {
+        // Counted, not recursed: `not not x` is `x`, and twenty thousand
+        // nots must not overflow the stack.
+        let mut negate = false;
+        while self.peek_word().is_some_and(|w| w.eq_ignore_ascii_case("not")) {
             self.pos += 1;
-            return Ok(Filter::Not(Box::new(self.not()?)));
+            negate = !negate;
         }
-        self.primary()
+        let inner = self.primary()?;
+        Ok(if negate { Filter::Not(Box::new(inner)) } else { inner })
     }
 
     fn primary(&mut self) -> Result<Filter, FilterError> {
         let Some((column, tok)) = self.toks.get(self.pos).cloned() else {
             return Err(FilterError { column: self.end_column, message: "the filter ends too soon".into() });
         };
+        // `a and b and ...` nests one level per term: matching and dropping
+        // recurse that deep, so the number of terms is bounded.
+        self.terms += 1;
+        if self.terms > MAX_TERMS {
+            return Err(FilterError {
+                column,
+                message: format!("more than {MAX_TERMS} terms in one filter"),
+            });
+        }
         self.pos += 1;
         match tok {
             Tok::LParen => {
@@ -404,6 +422,20 @@ mod tests {
         for f in ["status=502", "path~/v1/pay", "method=POST", "level=error", "latency>30000"] {
             assert!(Filter::parse(f).unwrap().matches(&parsed, line.as_bytes()), "{f}");
         }
+    }
+
+    /// Issue 12, item 11: no filter can overflow the stack, in parsing,
+    /// matching or dropping it.
+    #[test]
+    fn deep_filters_parse_or_are_refused_clearly() {
+        let many_nots = |n: usize| format!("{}status=503", "not ".repeat(n));
+        assert!(m(&many_nots(20_000), L503), "an even number of nots is no not");
+        assert!(!m(&many_nots(20_001), L503));
+        let long = format!("{}status=503", "status>=100 and ".repeat(20_000));
+        let e = Filter::parse(&long).unwrap_err();
+        assert!(e.message.contains("terms"), "{e}");
+        let ok = format!("{}status=503", "status>=100 and ".repeat(500));
+        assert!(m(&ok, L503));
     }
 
     #[test]
