@@ -180,3 +180,78 @@ fn report_lists_marked_requests_with_notes_and_fixes() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("session"));
 }
+
+/// Text outside Markdown code spans (a run of N backticks up to the next
+/// run of exactly N), as a renderer would see it.
+fn outside_code_spans(md: &str) -> String {
+    let b = md.as_bytes();
+    let (mut out, mut i) = (String::new(), 0);
+    while i < b.len() {
+        if b[i] == b'`' {
+            let n = b[i..].iter().take_while(|&&c| c == b'`').count();
+            let rest = &md[i + n..];
+            let mut j = 0;
+            let close = loop {
+                let Some(k) = rest[j..].find('`') else { break None };
+                let run = rest[j + k..].bytes().take_while(|&c| c == b'`').count();
+                if run == n {
+                    break Some(j + k);
+                }
+                j += k + run;
+            };
+            match close {
+                Some(c) => i += n + c + n,
+                None => {
+                    out.push_str(&md[i..i + n]);
+                    i += n;
+                }
+            }
+        } else {
+            let next = md[i..].find('`').map_or(md.len(), |k| i + k);
+            out.push_str(&md[i..next]);
+            i = next;
+        }
+    }
+    out
+}
+
+/// Issue 12, item 13: hostile values in every field the report prints stay
+/// text: no image, link or HTML comes alive in the rendered report.
+#[test]
+fn report_escapes_markdown_in_every_field() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("hostile.log");
+    let evil = r#"{"ts":"2026-11-24T13:00:00Z","status":503,"code":"x` ![t](http://evil.example/p.png) `y","api_key_id":"![k](http://evil.example/k.png)","path":"/v1/[a](http://evil.example/a)","request_id":"req_`![r](http://evil.example/r.png)`","client_ip":"<img src=x onerror=alert(1)>","retry_after":30}"#;
+    std::fs::write(&log, format!("{evil}\n{evil}\n")).expect("write");
+    let session = dir.path().join("session.json");
+    let id = "req_`![r](http://evil.example/r.png)`";
+    let marks = serde_json::json!({"marks": [{"request_id": id, "note": "see ![n](http://evil.example/n.png) <script>x</script> [l](http://evil.example/l)"}]});
+    std::fs::write(&session, marks.to_string()).expect("write");
+    let out = bin()
+        .args([
+            "summary",
+            "--markdown",
+            "--session",
+            session.to_str().expect("path"),
+            log.to_str().expect("path"),
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = String::from_utf8(out.stdout).expect("utf-8");
+    // A backslash-escaped character is literal text: drop it from the check.
+    let mut text = String::new();
+    let mut chars = outside_code_spans(&md).chars().collect::<Vec<_>>().into_iter();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            chars.next();
+            text.push('_');
+        } else {
+            text.push(c);
+        }
+    }
+    for live in ["![", "](http", "<img", "<script"] {
+        assert!(!text.contains(live), "{live:?} is live outside code spans:\n{text}\n---\n{md}");
+    }
+    assert!(md.contains("evil.example/p.png"), "the hostile code is still shown: {md}");
+}

@@ -75,6 +75,30 @@ pub struct ReportOptions<'a> {
     pub warnings: &'a [String],
 }
 
+/// A value from the logs as a Markdown code span: fenced with one backtick
+/// more than the longest run inside it, so nothing in it ends the span.
+fn code(s: &str, redact: bool) -> String {
+    let s = clean(s, redact);
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') { " " } else { "" };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+/// Free text (a note, a warning) with every character that could start a
+/// Markdown link, image, emphasis or HTML escaped (a link needs its `[`).
+fn text(s: &str, redact: bool) -> String {
+    let s = clean(s, redact);
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '!' | '#' | '~' | '&') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn clean(s: &str, redact: bool) -> String {
     let s = sanitize(s);
     let s = if redact { redact_text(&s).into_owned() } else { s.into_owned() };
@@ -86,11 +110,8 @@ fn ranked(out: &mut impl Write, title: &str, list: &[Ranked], redact: bool) -> i
     if list.is_empty() {
         return Ok(());
     }
-    let items: Vec<String> = list
-        .iter()
-        .take(5)
-        .map(|r| format!("`{}` ({})", clean(&r.value, redact), thousands(r.count)))
-        .collect();
+    let items: Vec<String> =
+        list.iter().take(5).map(|r| format!("{} ({})", code(&r.value, redact), thousands(r.count))).collect();
     writeln!(out, "- {title}: {}", items.join(", "))
 }
 
@@ -118,7 +139,7 @@ pub fn write_markdown(
     failure_of_mark: &dyn Fn(&str) -> Option<MarkFailure>,
 ) -> io::Result<()> {
     let t = &r.totals;
-    let names: Vec<String> = o.sources.iter().map(|s| format!("`{}`", clean(s, o.redact))).collect();
+    let names: Vec<String> = o.sources.iter().map(|s| code(s, o.redact)).collect();
     writeln!(out, "# Incident report: {}\n", names.join(", "))?;
     let span = match (r.buckets.first(), r.buckets.last()) {
         (Some(a), Some(b)) => format!("{} to {} (UTC, buckets of {} s)", a.start, b.start, r.bucket_seconds),
@@ -130,9 +151,9 @@ pub fn write_markdown(
             .iter()
             .map(|s| {
                 format!(
-                    "`{}` as {} ({})",
-                    clean(&s.name, o.redact),
-                    clean(&s.detection.profile, false),
+                    "{} as {} ({})",
+                    code(&s.name, o.redact),
+                    text(&s.detection.profile, false),
                     s.detection.how
                 )
             })
@@ -140,7 +161,7 @@ pub fn write_markdown(
         writeln!(out, "Read {}.\n", read.join(", "))?;
     }
     for w in o.warnings {
-        writeln!(out, "> **Warning:** {}\n", clean(w, o.redact))?;
+        writeln!(out, "> **Warning:** {}\n", text(w, o.redact))?;
     }
     writeln!(out, "## Totals\n")?;
     writeln!(out, "| requests | failures | rate-limited (429) | server errors (5xx) | malformed lines | untimed requests |")?;
@@ -186,9 +207,7 @@ pub fn write_markdown(
             writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} |",
-                g.code
-                    .as_deref()
-                    .map_or_else(|| "(no code)".to_owned(), |c| format!("`{}`", clean(c, o.redact))),
+                g.code.as_deref().map_or_else(|| "(no code)".to_owned(), |c| code(c, o.redact)),
                 g.status,
                 thousands(g.count),
                 percent(g.count, t.failures),
@@ -199,8 +218,8 @@ pub fn write_markdown(
         }
         writeln!(out, "\nWhat the API documentation says:\n")?;
         for g in &r.groups {
-            let code = g.code.as_deref();
-            match code.and_then(catalog::lookup) {
+            let code_of = g.code.as_deref();
+            match code_of.and_then(catalog::lookup) {
                 Some(d) if d.status == g.status => writeln!(
                     out,
                     "- `{}` ({}): {}. **Resolution:** {}.",
@@ -214,7 +233,7 @@ pub fn write_markdown(
                 None => writeln!(
                     out,
                     "- {} ({}): **not in the API documentation**.",
-                    code.map_or_else(|| "a failure with no code".to_owned(), |c| format!("`{}`", clean(c, o.redact))),
+                    code_of.map_or_else(|| "a failure with no code".to_owned(), |c| code(c, o.redact)),
                     g.status
                 )?,
             }
@@ -236,8 +255,8 @@ pub fn write_markdown(
             for k in list {
                 writeln!(
                     out,
-                    "| `{}` | {} | {} | {} | {} | {} |",
-                    clean(&k.api_key, o.redact),
+                    "| {} | {} | {} | {} | {} | {} |",
+                    code(&k.api_key, o.redact),
                     thousands(k.told),
                     thousands(k.early_requests),
                     k.mean_seconds_early,
@@ -253,19 +272,19 @@ pub fn write_markdown(
         writeln!(out, "None marked (press `m` on a request in `wontopos-logs tail`).")?;
     }
     for m in o.marks {
-        let note = if m.note.is_empty() { String::new() } else { format!(": {}", clean(&m.note, o.redact)) };
+        let note = if m.note.is_empty() { String::new() } else { format!(": {}", text(&m.note, o.redact)) };
         let failure = match failure_of_mark(&m.request_id) {
-            Some((code, status)) => {
-                let doc = code.as_deref().and_then(catalog::lookup);
-                let code_s = code.as_deref().map_or_else(|| "(no code)".to_owned(), |c| clean(c, o.redact));
+            Some((code_of, status)) => {
+                let doc = code_of.as_deref().and_then(catalog::lookup);
+                let code_s = code_of.as_deref().map_or_else(|| "(no code)".to_owned(), |c| code(c, o.redact));
                 match doc {
-                    Some(d) => format!(" — `{code_s}` {status}; resolution: {}", d.resolution),
-                    None => format!(" — `{code_s}` {status}; not in the API documentation"),
+                    Some(d) => format!(" — {code_s} {status}; resolution: {}", d.resolution),
+                    None => format!(" — {code_s} {status}; not in the API documentation"),
                 }
             }
             None => String::new(),
         };
-        writeln!(out, "- `{}`{note}{failure}", clean(&m.request_id, o.redact))?;
+        writeln!(out, "- {}{note}{failure}", code(&m.request_id, o.redact))?;
     }
     Ok(())
 }
