@@ -118,8 +118,16 @@ impl LineSplitter {
         &self.buf[start..start + take.min(n)]
     }
 
-    /// Appends bytes that came from elsewhere (stdin chunks, tests).
+    /// Appends bytes that came from elsewhere (stdin chunks, tests). What
+    /// was handed out as lines is dropped first, so a stream followed for
+    /// hours is held only up to its unfinished line.
     pub fn push(&mut self, bytes: &[u8]) {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.scanned -= self.start;
+            self.start = 0;
+        }
         self.buf.truncate(self.end);
         self.buf.extend_from_slice(bytes);
         self.end = self.buf.len();
@@ -235,6 +243,24 @@ fn read_to_end<R: Read + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 12, item 3: a followed stream's buffer holds what is not yet
+    /// a line, not everything the stream ever sent.
+    #[test]
+    fn pushed_streams_are_held_only_up_to_their_unfinished_line() {
+        let mut s = LineSplitter::new();
+        let chunk = b"{\"status\":200,\"ts\":\"2026-11-24T13:00:00Z\"}\n{\"status\":503";
+        let rest = b",\"ts\":\"2026-11-24T13:00:01Z\"}\n";
+        let mut lines = 0u64;
+        for _ in 0..100_000 {
+            s.push(chunk);
+            s.drain_lines(|_| lines += 1);
+            s.push(rest);
+            s.drain_lines(|_| lines += 1);
+        }
+        assert_eq!(lines, 200_000);
+        assert!(s.buf.len() < 4096, "holds {} bytes after 8 MB", s.buf.len());
+    }
 
     fn collect(input: &[u8], max: usize, chunk: usize) -> Vec<(u64, u64, Vec<u8>, bool)> {
         let mut s = LineSplitter::new().with_max_line(max);

@@ -46,9 +46,14 @@ impl Session {
         }
     }
 
+    /// Writes the session with `--json`'s escaping: a note or id holding a
+    /// bidi override or a C1 control stays JSON but is never written raw,
+    /// so `cat` of the file is safe.
     pub fn save(&self, path: &std::path::Path) -> io::Result<()> {
         let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(self).map_err(io::Error::other)?)?;
+        let mut bytes = Vec::new();
+        super::jsonout::write_pretty(&mut bytes, self)?;
+        std::fs::write(&tmp, bytes)?;
         std::fs::rename(tmp, path)
     }
 
@@ -287,4 +292,26 @@ pub fn write_markdown(
         writeln!(out, "- {}{note}{failure}", code(&m.request_id, o.redact))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 12, item 14: the session file holds no raw bidi or C1
+    /// character, and reads back the same.
+    #[test]
+    fn session_files_escape_what_the_terminal_would_obey() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let hostile = "req_\u{202e}gnp \u{2066}x\u{85}\u{9b}31m \u{1b}[2J";
+        let session =
+            Session { marks: vec![Mark { request_id: hostile.into(), note: format!("note {hostile}") }] };
+        session.save(&path).unwrap();
+        let raw = std::fs::read_to_string(&path).unwrap();
+        assert!(!raw.chars().any(|c| c != '\n' && crate::engine::sanitize::is_dangerous(c)), "{raw:?}");
+        let back = Session::load(&path).unwrap();
+        assert_eq!(back.marks[0].request_id, hostile);
+        assert_eq!(back.marks[0].note, format!("note {hostile}"));
+    }
 }
