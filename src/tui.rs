@@ -19,6 +19,7 @@ use anyhow::{bail, Context};
 use base64::Engine as _;
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use ratatui::crossterm::execute;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
 use crate::engine::detect::ProfiledSource;
 use crate::engine::fields::{FieldMap, Mapping};
@@ -78,7 +79,7 @@ pub fn run(opts: &TailOptions) -> anyhow::Result<u8> {
     ));
     let mut stop_ingest = start_ingest(opts, &store, &spool)?;
     let signal = Arc::new(AtomicUsize::new(0));
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT] {
+    for sig in [SIGTERM, SIGHUP, SIGINT, SIGQUIT] {
         signal_hook::flag::register_usize(sig, Arc::clone(&signal), usize::try_from(sig).unwrap_or(15))
             .context("installing signal handlers")?;
     }

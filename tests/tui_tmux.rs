@@ -232,3 +232,32 @@ fn piped_stdin_is_detected_and_read_whole() {
     assert!(screen.contains("failures 5 "), "{screen}");
     t.keys(&["q"]);
 }
+
+/// Issue 12, item 12: SIGQUIT restores the terminal too (raw mode off, the
+/// alternate screen left), and exits 128 + 3.
+#[test]
+fn sigquit_restores_the_terminal() {
+    if !available("sigquit_restores_the_terminal") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("pane-output.bin");
+    let app_log = sample("app.log").display().to_string();
+    let t = Tmux::start("quit", &format!("{} tail {app_log}", bin()), 100, 30);
+    t.pipe_output_to(&out);
+    t.wait_text("requests 5,000");
+    let status =
+        std::process::Command::new("kill").args(["-QUIT", &t.pid().to_string()]).status().expect("kill");
+    assert!(status.success());
+    assert_eq!(t.wait_exit(), 131);
+    let leave = b"\x1b[?1049l";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let bytes = std::fs::read(&out).unwrap_or_default();
+        if bytes.windows(leave.len()).any(|w| w == leave) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the alternate screen was not left");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
