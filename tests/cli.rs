@@ -432,3 +432,29 @@ fn timestamps_outside_the_nanosecond_range_are_untimed() {
     // The last moment i64 nanoseconds hold is a time; the rest are not.
     assert_eq!(got["untimed_requests"], 4, "{got}");
 }
+
+/// Issue 12, item 16: `show` finds ids the log wrote with JSON escapes
+/// (PHP escapes slashes by default; any character may be `\uXXXX`).
+#[test]
+fn show_finds_ids_written_with_json_escapes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("escaped.log");
+    std::fs::write(
+        &log,
+        concat!(
+            r#"{"ts":"2026-11-24T13:00:00Z","request_id":"req_a\/2","status":503,"code":"service_unavailable"}"#,
+            "\n",
+            r#"{"ts":"2026-11-24T13:00:01Z","request_id":"req_\u0041BC","status":500}"#,
+            "\n",
+            r#"{"ts":"2026-11-24T13:00:02Z","request_id":"req_a/2","msg":"retried"}"#,
+            "\n"
+        ),
+    )
+    .expect("write");
+    let log = log.to_str().expect("path");
+    let got = json(&["show", "req_a/2", "--json", log]);
+    assert_eq!(got["entries"].as_array().expect("entries").len(), 2, "{got}");
+    let got = json(&["show", "req_ABC", "--json", log]);
+    assert_eq!(got["entries"].as_array().expect("entries").len(), 1, "{got}");
+    assert_eq!(got["entries"][0]["line"], 2);
+}

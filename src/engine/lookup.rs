@@ -36,7 +36,34 @@ pub fn find_request(sources: &[ProfiledSource], id: &str) -> Result<Vec<Entry>, 
         return Ok(Vec::new());
     }
     let finder = memmem::Finder::new(id.as_bytes());
-    find_with(sources, |hay| finder.find(hay), |found| found == id)
+    let found = find_with(sources, |hay| finder.find(hay), |found| found == id)?;
+    if !found.is_empty() && !may_be_escaped(id) {
+        return Ok(found);
+    }
+    // The log may have written the id with JSON escapes (`req_a\/2`,
+    // `req_\u0041BC`): look at the lines holding the longest part no
+    // encoder escapes, or any `\u` escape, and compare the parsed ids. A
+    // superset of the byte search's finds.
+    let plain = memmem::Finder::new(longest_plain_run(id).as_bytes());
+    let escape = memmem::Finder::new(b"\\u");
+    let either = |hay: &[u8]| match (plain.find(hay), escape.find(hay)) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    find_with(sources, either, |found| found == id)
+}
+
+/// Whether a JSON encoder may have written `id` other than byte for byte.
+fn may_be_escaped(id: &str) -> bool {
+    id.chars().any(|c| !(' '..='~').contains(&c) || matches!(c, '/' | '"' | '\\'))
+}
+
+/// The longest run of letters, digits, `_` and `-` in `id` (empty if none,
+/// which matches every line).
+fn longest_plain_run(id: &str) -> &str {
+    id.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .max_by_key(|run| run.len())
+        .unwrap_or("")
 }
 
 /// The records of each of `ids`, reading the sources once (an incident
