@@ -250,3 +250,39 @@ fn a_profile_that_reads_no_status_is_said_in_the_header() {
     assert!(text.contains("try --profile pino-http or --field status=res.statusCode"), "{text}");
     assert!(text.contains("no requests recognised") && !text.contains("no failures yet"), "{text}");
 }
+
+/// Issue 13, item 6: a group whose failures are all in the newest bucket
+/// shows them in its TREND (the sparkline had one value more than its 12
+/// columns, and the newest was cut).
+#[test]
+fn the_trend_shows_the_newest_bucket() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("burst.log");
+    let mut text = String::new();
+    for minute in 0..60 {
+        text.push_str(&format!("{{\"ts\":\"2026-11-24T13:{minute:02}:00Z\",\"status\":200}}\n"));
+    }
+    for second in 0..5 {
+        text.push_str(&format!(
+            "{{\"ts\":\"2026-11-24T14:00:0{second}Z\",\"status\":503,\"code\":\"service_unavailable\"}}\n"
+        ));
+    }
+    std::fs::write(&path, text).expect("write");
+    let state = SourceState {
+        name: "burst.log".to_owned(),
+        path: Some(path.clone()),
+        initial_size: 0,
+        read: 0,
+        counted: false,
+        indexed: 0,
+        caught_up: true,
+        ended: true,
+        profile: "wontopos".to_owned(),
+    };
+    let mut store = Store::new(60, vec![state]);
+    read_once(&Source::File(path), |l| store.add_line(0, &l)).expect("readable");
+    let mut app = App::new(true, None);
+    let screen = format!("{}", draw(&mut app, &store, 120, 40).backend());
+    let row = screen.lines().find(|l| l.contains("service_unavailable")).expect("the group's row");
+    assert!(row.chars().any(|c| "▁▂▃▄▅▆▇█".contains(c)), "no trend in {row:?}");
+}

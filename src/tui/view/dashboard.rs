@@ -175,6 +175,9 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, store: &Store, spike:
     frame.render_widget(Paragraph::new(vec![line1, line2, line3]), area);
 }
 
+/// Columns of a group's TREND sparkline: one per bucket.
+const TREND_WIDTH: usize = 12;
+
 fn render_groups(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
     let c = app.counts(store);
     let groups = app.visible_groups(store);
@@ -204,10 +207,13 @@ fn render_groups(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
                 Span::styled("UNDOC", undocumented_style())
             };
             let trend = spark_range.map_or_else(String::new, |(from, to, _)| {
-                let bucket = ((to - from) / 12).max(10);
+                let bucket = ((to - from) / TREND_WIDTH as i64).max(10);
                 let pts =
                     rebucket(info.series(), from, to, bucket, |a: &mut u64, v: &u32| *a += u64::from(*v));
-                sparkline(&pts.iter().map(|p| p.1).collect::<Vec<_>>())
+                // The range, aligned to buckets, can span one more than the
+                // column's twelve: the oldest goes, never the newest.
+                let newest = &pts[pts.len().saturating_sub(TREND_WIDTH)..];
+                sparkline(&newest.iter().map(|p| p.1).collect::<Vec<_>>())
             });
             // First seen after the history was read: new in this session.
             let new = store.history_failures.is_some_and(|h| info.first_index >= h);
@@ -243,7 +249,7 @@ fn render_groups(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
         Constraint::Length(6),
         Constraint::Length(5),
         Constraint::Length(7),
-        Constraint::Length(12),
+        Constraint::Length(TREND_WIDTH as u16),
     ];
     if groups.is_empty() {
         let msg = if app.filter.is_some() {
