@@ -458,3 +458,38 @@ fn show_finds_ids_written_with_json_escapes() {
     assert_eq!(got["entries"].as_array().expect("entries").len(), 1, "{got}");
     assert_eq!(got["entries"][0]["line"], 2);
 }
+
+/// Issue 12, item 5 (batch half): `summary` reads a named pipe once,
+/// without first opening and closing it (which hung, the writer getting
+/// EPIPE).
+#[cfg(unix)]
+#[test]
+fn summary_reads_a_named_pipe() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("p.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new().write(true).open(&fifo).expect("open for writing");
+            for i in 0..1000 {
+                writeln!(
+                    f,
+                    r#"{{"ts":"2026-11-24T13:00:00Z","status":{}}}"#,
+                    if i % 10 == 0 { 503 } else { 200 }
+                )
+                .expect("write");
+            }
+        })
+    };
+    let out = common::bin()
+        .args(["summary", "--json", fifo.to_str().expect("path")])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .expect("run");
+    writer.join().expect("the writer finished without EPIPE");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!((got["requests"].clone(), got["server_errors"].clone()), (1000.into(), 100.into()));
+}

@@ -108,7 +108,15 @@ pub fn open_stream(source: &Source) -> Result<Box<dyn Read + Send>, InputError> 
 pub fn check_sources(sources: &[Source]) -> Result<(), InputError> {
     for s in sources {
         if let Source::File(p) = s {
-            open_file(p)?;
+            let meta = std::fs::metadata(p).map_err(|e| InputError::from_io(p, e))?;
+            if meta.is_dir() {
+                return Err(InputError::IsDirectory { path: p.clone() });
+            }
+            // A named pipe is opened once, by its reader: opening it here
+            // would wait for a writer, and closing it break the writer's pipe.
+            if meta.is_file() {
+                open_file(p)?;
+            }
         }
     }
     Ok(())
