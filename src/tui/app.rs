@@ -103,6 +103,11 @@ pub enum Action {
 #[derive(Debug, Clone)]
 pub struct Prompt {
     pub text: String,
+    /// Where the cursor is, in characters.
+    pub cursor: usize,
+    /// Which entry of the history is shown (Up/Down), if any; what was
+    /// typed before is kept to come back to.
+    pub history_at: Option<(usize, String)>,
     pub error: Option<String>,
     /// `None`: a filter or request id; `Some(id)`: a note on that request.
     pub note_for: Option<String>,
@@ -137,6 +142,15 @@ pub struct App {
     /// What the field profiles could not read (see `engine::hints`): shown
     /// in the header for as long as it holds.
     pub field_warnings: Vec<String>,
+    /// The filters entered at the `/` prompt, oldest first (Up/Down).
+    pub prompt_history: Vec<String>,
+}
+
+impl Prompt {
+    fn new(text: String, note_for: Option<String>) -> Self {
+        let cursor = text.chars().count();
+        Prompt { text, cursor, history_at: None, error: None, note_for }
+    }
 }
 
 impl App {
@@ -162,6 +176,7 @@ impl App {
             view_range: None,
             utc_offset: 0,
             field_warnings: Vec::new(),
+            prompt_history: Vec::new(),
         }
     }
 
@@ -240,11 +255,8 @@ impl App {
             KeyCode::Char('q') => return Action::Quit,
             KeyCode::Char('?') => self.help = true,
             KeyCode::Char('/') => {
-                self.prompt = Some(Prompt {
-                    text: self.filter.clone().unwrap_or_default(),
-                    error: None,
-                    note_for: None,
-                });
+                let text = self.filter.clone().unwrap_or_default();
+                self.prompt = Some(Prompt::new(text, None));
             }
             KeyCode::Char('p') => return Action::TogglePause,
             KeyCode::Char('w') => {
@@ -273,9 +285,7 @@ impl App {
             KeyCode::Char('i') if self.screen() != Screen::Insights => self.stack.push(Screen::Insights),
             KeyCode::Char('e') => return Action::WriteReport,
             KeyCode::Char('n') => match self.current_request_id(store) {
-                Some(id) => {
-                    self.prompt = Some(Prompt { text: String::new(), error: None, note_for: Some(id) })
-                }
+                Some(id) => self.prompt = Some(Prompt::new(String::new(), Some(id))),
                 None => self.status = Some("select a request to note (Tab to the requests)".into()),
             },
             KeyCode::Char('m') => {
@@ -320,10 +330,35 @@ impl App {
 
     fn handle_prompt_key(&mut self, key: KeyEvent) -> Action {
         let Some(prompt) = self.prompt.as_mut() else { return Action::None };
+        if edit::edit(&mut prompt.text, &mut prompt.cursor, key) {
+            return Action::None;
+        }
         match key.code {
             KeyCode::Esc => self.prompt = None,
-            KeyCode::Backspace => {
-                prompt.text.pop();
+            KeyCode::Up | KeyCode::Down if prompt.note_for.is_none() => {
+                let history = &self.prompt_history;
+                let at = match (key.code, &prompt.history_at) {
+                    (KeyCode::Up, None) => history.len().checked_sub(1),
+                    (KeyCode::Up, Some((i, _))) => Some(i.saturating_sub(1)),
+                    (_, Some((i, _))) if i + 1 < history.len() => Some(i + 1),
+                    _ => None,
+                };
+                match at {
+                    Some(i) => {
+                        let typed = match prompt.history_at.take() {
+                            Some((_, typed)) => typed,
+                            None => prompt.text.clone(),
+                        };
+                        prompt.text.clone_from(&history[i]);
+                        prompt.history_at = Some((i, typed));
+                    }
+                    None => {
+                        if let Some((_, typed)) = prompt.history_at.take() {
+                            prompt.text = typed;
+                        }
+                    }
+                }
+                prompt.cursor = prompt.text.chars().count();
             }
             KeyCode::Enter if prompt.note_for.is_some() => {
                 let text = prompt.text.trim().to_owned();
@@ -347,6 +382,9 @@ impl App {
                     Err(e) => prompt.error = Some(e.to_string()),
                     Ok(f) => {
                         self.prompt = None;
+                        if !text.is_empty() && self.prompt_history.last() != Some(&text) {
+                            self.prompt_history.push(text.clone());
+                        }
                         self.filter = f.as_ref().map(|_| text);
                         self.group_sel = 0;
                         self.request_sel = 0;
@@ -354,7 +392,6 @@ impl App {
                     }
                 }
             }
-            KeyCode::Char(c) if !c.is_control() && prompt.text.chars().count() < 200 => prompt.text.push(c),
             _ => {}
         }
         Action::None
@@ -579,6 +616,8 @@ pub fn age(ts: Nanos, now: Nanos) -> String {
         _ => format!("{}d", s / 86_400),
     }
 }
+
+mod edit;
 
 #[cfg(test)]
 mod tests;

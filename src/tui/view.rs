@@ -10,8 +10,8 @@ pub mod malformed;
 pub mod text;
 
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
-use ratatui::text::Line;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
@@ -50,12 +50,19 @@ pub fn render(frame: &mut Frame, app: &App, store: &Store) {
             );
         }
         let lead = if prompt.note_for.is_some() { "note: " } else { "/" };
-        let text = format!("{lead}{}", text::clean(&prompt.text));
+        let at = prompt.text.char_indices().nth(prompt.cursor).map_or(prompt.text.len(), |(b, _)| b);
+        let (before, after) = prompt.text.split_at(at);
+        let mut rest = after.chars();
+        // The cursor: the character under it in reverse video, or a block at the end.
+        let under = rest.next().map_or_else(|| "█".to_owned(), |c| text::clean(&c.to_string()).into_owned());
+        let style = Style::default().fg(Color::Black).bg(Color::Yellow);
         frame.render_widget(
-            Paragraph::new(Line::styled(
-                format!("{text}█"),
-                Style::default().fg(Color::Black).bg(Color::Yellow),
-            )),
+            Paragraph::new(Line::from(vec![
+                Span::styled(format!("{lead}{}", text::clean(before)), style),
+                Span::styled(under, style.add_modifier(Modifier::REVERSED)),
+                Span::styled(text::clean(rest.as_str()).into_owned(), style),
+            ]))
+            .style(style),
             line,
         );
     }

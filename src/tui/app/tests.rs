@@ -196,3 +196,55 @@ fn n_writes_a_note_on_the_selected_request() {
     );
     assert_eq!(app.handle_key(key(KeyCode::Char('m')), &store), Action::ToggleMark("req_A2".into()));
 }
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+/// Issue 13, item 9: the `/` and `n` prompts edit like a shell's line:
+/// Ctrl-U, Ctrl-W, Ctrl-K, Ctrl-A/E, arrows, Home/End, Delete, and Up/Down
+/// through the filters entered before.
+#[test]
+fn prompts_edit_like_a_shell_line() {
+    let store = store_from(LOG);
+    let mut app = App::new(true, None);
+    let typed = |app: &mut App, text: &str| {
+        for c in text.chars() {
+            app.handle_key(key(KeyCode::Char(c)), &store);
+        }
+    };
+    let text = |app: &App| app.prompt.as_ref().map(|p| p.text.clone()).unwrap_or_default();
+    app.handle_key(key(KeyCode::Char('/')), &store);
+    typed(&mut app, "status=429 and code=x");
+    app.handle_key(ctrl('w'), &store);
+    assert_eq!(text(&app), "status=429 and ", "Ctrl-W deletes the word before the cursor");
+    app.handle_key(ctrl('a'), &store);
+    typed(&mut app, "not ");
+    assert_eq!(text(&app), "not status=429 and ");
+    app.handle_key(key(KeyCode::End), &store);
+    typed(&mut app, "key=key_1");
+    app.handle_key(key(KeyCode::Left), &store);
+    app.handle_key(key(KeyCode::Backspace), &store);
+    assert_eq!(text(&app), "not status=429 and key=key1");
+    app.handle_key(key(KeyCode::Home), &store);
+    app.handle_key(key(KeyCode::Delete), &store);
+    app.handle_key(ctrl('e'), &store);
+    assert_eq!(text(&app), "ot status=429 and key=key1");
+    app.handle_key(ctrl('u'), &store);
+    assert_eq!(text(&app), "", "Ctrl-U deletes to the start");
+    typed(&mut app, "status=503");
+    assert!(matches!(app.handle_key(key(KeyCode::Enter), &store), Action::SetFilter(Some(_))));
+    // History: Up brings back the filter entered, Down returns to the line.
+    app.handle_key(key(KeyCode::Char('/')), &store);
+    app.handle_key(ctrl('u'), &store);
+    typed(&mut app, "draft");
+    app.handle_key(key(KeyCode::Up), &store);
+    assert_eq!(text(&app), "status=503");
+    app.handle_key(key(KeyCode::Down), &store);
+    assert_eq!(text(&app), "draft");
+    app.handle_key(ctrl('k'), &store);
+    assert_eq!(text(&app), "draft", "Ctrl-K at the end deletes nothing");
+    app.handle_key(key(KeyCode::Home), &store);
+    app.handle_key(ctrl('k'), &store);
+    assert_eq!(text(&app), "");
+}
