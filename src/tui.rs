@@ -330,6 +330,17 @@ fn spawn_stdin(i: usize, store: Shared, spool_path: PathBuf) -> anyhow::Result<(
     Ok(())
 }
 
+/// The view's copy of the session's marks and notes.
+fn sync_marks(app: &mut App, session: &Session) {
+    app.marks = session.marks.iter().map(|m| m.request_id.clone()).collect();
+    app.notes = session
+        .marks
+        .iter()
+        .filter(|m| !m.note.is_empty())
+        .map(|m| (m.request_id.clone(), m.note.clone()))
+        .collect();
+}
+
 type Term = ratatui::DefaultTerminal;
 
 fn init_terminal() -> anyhow::Result<Term> {
@@ -459,7 +470,7 @@ fn event_loop(
         }),
         None => Session::default(),
     };
-    app.marks = session.marks.iter().map(|m| m.request_id.clone()).collect();
+    sync_marks(&mut app, &session);
     let lookup_slot: LookupSlot = Arc::new(Mutex::new(None));
     let mut drawn_generation = u64::MAX;
     let mut dirty = true;
@@ -569,7 +580,7 @@ fn event_loop(
                     Some(m) => m.note = note,
                     None => session.marks.push(crate::engine::report::Mark { request_id: id.clone(), note }),
                 }
-                app.marks = session.marks.iter().map(|m| m.request_id.clone()).collect();
+                sync_marks(&mut app, &session);
                 let saved = opts.session.as_deref().map(|p| session.save(p));
                 app.status = Some(match saved {
                     Some(Err(e)) => format!("noted, but the session could not be saved: {e}"),
@@ -578,7 +589,7 @@ fn event_loop(
             }
             Action::ToggleMark(id) => {
                 let marked = session.toggle(&id);
-                app.marks = session.marks.iter().map(|m| m.request_id.clone()).collect();
+                sync_marks(&mut app, &session);
                 let saved = opts.session.as_deref().map(|p| session.save(p));
                 app.status = Some(match saved {
                     Some(Err(e)) => format!("marked, but the session could not be saved: {e}"),

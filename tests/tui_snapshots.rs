@@ -286,3 +286,19 @@ fn the_trend_shows_the_newest_bucket() {
     let row = screen.lines().find(|l| l.contains("service_unavailable")).expect("the group's row");
     assert!(row.chars().any(|c| "▁▂▃▄▅▆▇█".contains(c)), "no trend in {row:?}");
 }
+
+/// Issue 13, item 7: the detail view shows that a request is marked, and
+/// its note.
+#[test]
+fn the_detail_view_shows_the_mark_and_the_note() {
+    let store = load("app.log");
+    let mut app = App::new(true, None);
+    press(&mut app, &store, KeyCode::Enter);
+    let action = press(&mut app, &store, KeyCode::Enter);
+    let Action::OpenRequest(id) = action.clone() else { panic!("{action:?}") };
+    app.marks = vec![id.clone()];
+    app.notes.insert(id.clone(), "the first one of the storm".into());
+    open_detail(&mut app, &store, action);
+    let text = format!("{}", draw(&mut app, &store, 120, 40).backend());
+    assert!(text.contains("marked: the first one of the storm"), "{text}");
+}

@@ -144,6 +144,11 @@ pub struct App {
     pub field_warnings: Vec<String>,
     /// The filters entered at the `/` prompt, oldest first (Up/Down).
     pub prompt_history: Vec<String>,
+    /// The session's notes, by request id: `n` edits the one there is.
+    pub notes: std::collections::HashMap<String, String>,
+    /// A noted request `m` was pressed on once: a second `m` unmarks it
+    /// and deletes its note.
+    pub confirm_unmark: Option<String>,
 }
 
 impl Prompt {
@@ -177,6 +182,8 @@ impl App {
             utc_offset: 0,
             field_warnings: Vec::new(),
             prompt_history: Vec::new(),
+            notes: std::collections::HashMap::new(),
+            confirm_unmark: None,
         }
     }
 
@@ -251,6 +258,10 @@ impl App {
             return if key.code == KeyCode::Char('q') { Action::Quit } else { Action::None };
         }
         self.status = None;
+        // Only an `m` right after the question confirms it.
+        if key.code != KeyCode::Char('m') {
+            self.confirm_unmark = None;
+        }
         match key.code {
             KeyCode::Char('q') => return Action::Quit,
             KeyCode::Char('?') => self.help = true,
@@ -285,7 +296,10 @@ impl App {
             KeyCode::Char('i') if self.screen() != Screen::Insights => self.stack.push(Screen::Insights),
             KeyCode::Char('e') => return Action::WriteReport,
             KeyCode::Char('n') => match self.current_request_id(store) {
-                Some(id) => self.prompt = Some(Prompt::new(String::new(), Some(id))),
+                Some(id) => {
+                    let note = self.notes.get(&id).cloned().unwrap_or_default();
+                    self.prompt = Some(Prompt::new(note, Some(id)));
+                }
                 None => self.status = Some("select a request to note (Tab to the requests)".into()),
             },
             KeyCode::Char('m') => {
@@ -297,7 +311,18 @@ impl App {
                     _ => None,
                 };
                 match id {
-                    Some(id) => return Action::ToggleMark(id),
+                    Some(id) if self.notes.contains_key(&id) && self.confirm_unmark.as_ref() != Some(&id) => {
+                        self.status = Some(format!(
+                            "{} has a note: press m again to unmark it and delete the note",
+                            crate::engine::sanitize::sanitize(&id)
+                        ));
+                        self.confirm_unmark = Some(id);
+                        return Action::None;
+                    }
+                    Some(id) => {
+                        self.confirm_unmark = None;
+                        return Action::ToggleMark(id);
+                    }
                     None => self.status = Some("select a request to mark (Tab to the requests)".into()),
                 }
             }

@@ -248,3 +248,32 @@ fn prompts_edit_like_a_shell_line() {
     app.handle_key(ctrl('k'), &store);
     assert_eq!(text(&app), "");
 }
+
+/// Issue 13, item 7: `n` on a noted request edits the note it has; `m` on a
+/// noted request asks again before the note goes.
+#[test]
+fn notes_are_edited_and_kept_until_deleted_on_purpose() {
+    let store = store_from(LOG);
+    let mut app = App::new(true, None);
+    app.marks = vec!["req_A2".into()];
+    app.notes.insert("req_A2".into(), "first storm".into());
+    app.handle_key(key(KeyCode::Enter), &store);
+    assert_eq!(app.focus, Focus::Requests);
+    app.handle_key(key(KeyCode::Char('n')), &store);
+    assert_eq!(app.prompt.as_ref().map(|p| p.text.as_str()), Some("first storm"));
+    for c in " again".chars() {
+        app.handle_key(key(KeyCode::Char(c)), &store);
+    }
+    assert_eq!(
+        app.handle_key(key(KeyCode::Enter), &store),
+        Action::SetNote("req_A2".into(), "first storm again".into())
+    );
+    assert_eq!(app.handle_key(key(KeyCode::Char('m')), &store), Action::None, "asks first");
+    assert!(app.status.as_deref().is_some_and(|s| s.contains("press m again")), "{:?}", app.status);
+    assert_eq!(app.handle_key(key(KeyCode::Char('m')), &store), Action::ToggleMark("req_A2".into()));
+    // Another key in between cancels the question.
+    app.handle_key(key(KeyCode::Char('m')), &store);
+    app.handle_key(key(KeyCode::Down), &store);
+    app.handle_key(key(KeyCode::Up), &store);
+    assert_eq!(app.handle_key(key(KeyCode::Char('m')), &store), Action::None);
+}

@@ -18,11 +18,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, _store: &Store) {
     let Some(d) = &app.detail else { return };
     let [doc_area, entries_area, footer] =
         Layout::vertical([Constraint::Length(8), Constraint::Min(3), Constraint::Length(1)]).areas(area);
-    let title = Line::from(vec![
+    let mut title = vec![
         Span::styled(" Request ", title_style()),
         Span::raw(clean(&d.request_id).into_owned()),
         Span::raw(" "),
-    ]);
+    ];
+    if app.marks.contains(&d.request_id) {
+        let mark = match app.notes.get(&d.request_id) {
+            Some(note) => format!("marked: {} ", clean(note)),
+            None => "marked ".to_owned(),
+        };
+        title.push(Span::styled(mark, Style::default().fg(Color::Black).bg(Color::Cyan)));
+    }
+    let title = Line::from(title);
     match &d.entries {
         None => {
             frame.render_widget(
