@@ -463,6 +463,7 @@ fn event_loop(
     stop_ingest: &mut Arc<AtomicBool>,
 ) -> anyhow::Result<u8> {
     let mut app = App::new(opts.follow, opts.bucket_override);
+    app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut session = match &opts.session {
         Some(p) => Session::load(p).unwrap_or_else(|e| {
             app.status = Some(format!("session not loaded: {e}"));

@@ -302,3 +302,28 @@ fn the_detail_view_shows_the_mark_and_the_note() {
     let text = format!("{}", draw(&mut app, &store, 120, 40).backend());
     assert!(text.contains("marked: the first one of the storm"), "{text}");
 }
+
+/// Issue 13, item 8: with NO_COLOR no cell carries a colour, and the
+/// selection and the focused pane still show (reverse video, a marker).
+#[test]
+fn no_color_keeps_the_selection_and_the_focus_visible() {
+    let store = load("app.log");
+    let mut app = App::new(true, None);
+    app.no_color = true;
+    let terminal = draw(&mut app, &store, 120, 40);
+    let buf = terminal.backend().buffer();
+    let mut reversed_rows = std::collections::BTreeSet::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "a colour at {x},{y}");
+            if cell.modifier.contains(ratatui::style::Modifier::REVERSED) {
+                reversed_rows.insert(y);
+            }
+        }
+    }
+    let text = format!("{}", terminal.backend());
+    let selected = text.lines().position(|l| l.contains("rate_limit_exceeded")).expect("the first group");
+    assert!(reversed_rows.contains(&u16::try_from(selected).expect("row")), "selection not reversed");
+    assert!(text.contains("▶ Failure groups"), "the focused pane is marked: {text}");
+}

@@ -149,6 +149,8 @@ pub struct App {
     /// A noted request `m` was pressed on once: a second `m` unmarks it
     /// and deletes its note.
     pub confirm_unmark: Option<String>,
+    /// `NO_COLOR` is set: frames are drawn without colour (see `view`).
+    pub no_color: bool,
 }
 
 impl Prompt {
@@ -184,6 +186,7 @@ impl App {
             prompt_history: Vec::new(),
             notes: std::collections::HashMap::new(),
             confirm_unmark: None,
+            no_color: false,
         }
     }
 

@@ -23,6 +23,25 @@ pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
 
 pub fn render(frame: &mut Frame, app: &App, store: &Store) {
+    render_views(frame, app, store);
+    if app.no_color {
+        without_color(frame.buffer_mut());
+    }
+}
+
+/// `NO_COLOR`: every colour goes; what a background marked (the selection,
+/// the prompt) is shown in reverse video instead.
+fn without_color(buf: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buf.content {
+        if cell.bg != Color::Reset {
+            cell.modifier.insert(Modifier::REVERSED);
+        }
+        cell.fg = Color::Reset;
+        cell.bg = Color::Reset;
+    }
+}
+
+fn render_views(frame: &mut Frame, app: &App, store: &Store) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         render_too_small(frame, area);

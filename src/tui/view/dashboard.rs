@@ -39,9 +39,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
     render_footer(frame, l.footer, app);
 }
 
+/// A pane; the focused one is cyan and marked `▶`, which needs no colour.
 fn pane(title: Line<'static>, focused: bool) -> Block<'static> {
     let style = if focused { Style::default().fg(Color::Cyan) } else { dim() };
-    Block::default().borders(Borders::TOP).border_style(style).title(title)
+    let mut spans = title.spans;
+    if focused {
+        spans.insert(0, Span::styled(" ▶", style));
+    }
+    Block::default().borders(Borders::TOP).border_style(style).title(Line::from(spans))
 }
 
 /// Requests per second over the last minute of log time.
