@@ -147,11 +147,7 @@ pub fn sample(source: &Source, live: bool) -> Result<Vec<Vec<u8>>, InputError> {
             break;
         }
         if let Some(t) = record::trim_line(raw) {
-            let t = super::unwrap::strip_prefix(t);
-            match super::unwrap::otlp_events(t) {
-                Some(events) => lines.extend(events),
-                None => lines.push(t.to_vec()),
-            }
+            super::unwrap::each_event(t, |event| lines.push(event.to_vec()));
         }
     }
     // The last piece may be cut off by the sample's size.
@@ -347,7 +343,7 @@ pub fn profiles_with(mapping: &Mapping, field: Field, path: &str) -> Vec<String>
     mapping
         .profiles
         .iter()
-        .filter(|p| p.paths(field).iter().any(|fp| fp.text.split(':').next() == Some(path)))
+        .filter(|p| p.paths(field).iter().any(|fp| fp.path == path))
         .map(|p| p.name.clone())
         .collect()
 }

@@ -107,19 +107,13 @@ fn find_with(
         scan_for(&mut r, &find, |line_no, offset, bytes| {
             let raw = if line_no == 1 { bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes) } else { bytes };
             let Some(trimmed) = record::trim_line(raw) else { return };
-            let trimmed = super::unwrap::strip_prefix(trimmed);
             // A batch line holds many records; each is an entry of its own.
-            let events = super::unwrap::otlp_events(trimmed);
-            let lines: Vec<&[u8]> = match &events {
-                Some(events) => events.iter().map(Vec::as_slice).collect(),
-                None => vec![trimmed],
-            };
-            for event in lines {
+            super::unwrap::each_event(trimmed, |event| {
                 if let Some(entry) = entry_if_match(&profiled.fields, &name, line_no, offset, event, &wanted)
                 {
                     out.push(entry);
                 }
-            }
+            });
         })
         .map_err(|e| InputError::from_io(std::path::Path::new(&name), e))?;
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::fields::{FieldMap, Need};
 use super::line::Line;
-use super::record::Parsed;
+use super::record::{self, MalformedKind, Parsed};
 use super::scan::{self, Sink};
 
 /// Receives each read line of a source.
@@ -26,7 +26,11 @@ pub trait Observer {
 pub fn feed<O: Observer + ?Sized>(observer: &mut O, source: usize, fields: &FieldMap, line: &Line<'_>) {
     let need = observer.need();
     scan::for_each_event(line, |l| {
-        scan::read_then(fields, l, need, |parsed| observer.event(source, l, parsed))
+        if l.oversized {
+            observer.event(source, l, &Parsed::Malformed(MalformedKind::Oversized));
+        } else {
+            record::read_then(fields, l.bytes, need, |parsed| observer.event(source, l, parsed));
+        }
     });
 }
 

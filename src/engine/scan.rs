@@ -27,17 +27,6 @@ pub fn read<'a>(map: &FieldMap, line: &Line<'a>, need: Need) -> Option<Parsed<'a
     read_with(line, Parsed::Malformed, |l| record::read(map, l, need))
 }
 
-/// [`read`], handing the result to `f` by reference; nothing for a blank line.
-#[inline]
-pub fn read_then(map: &FieldMap, line: &Line<'_>, need: Need, f: impl FnOnce(&Parsed<'_>)) {
-    if line.oversized {
-        return f(&Parsed::Malformed(MalformedKind::Oversized));
-    }
-    if let Some(l) = record::trim_line(line.bytes) {
-        record::read_then(map, super::unwrap::strip_prefix(l), need, f);
-    }
-}
-
 /// What every reader does first: a blank line is no line (`None`), an
 /// oversized one is malformed without being read.
 fn read_with<'a, T>(
@@ -202,20 +191,16 @@ pub(crate) fn scan_range<S: Sink>(
     Ok(owned)
 }
 
-/// Calls `f` with `line`, or, for an OTLP batch, with each of its records
-/// as a line of its own (same number and offset).
+/// Calls `f` with each event of a raw line ([`super::unwrap::each_event`])
+/// as a trimmed line of its own (same number and offset); an oversized line
+/// as it is, and a blank one not at all.
 #[inline]
 pub fn for_each_event(line: &Line<'_>, mut f: impl FnMut(&Line<'_>)) {
-    if !super::unwrap::may_be_batch(line.bytes) || line.oversized {
+    if line.oversized {
         return f(line);
     }
-    match super::unwrap::otlp_events(line.bytes) {
-        None => f(line),
-        Some(events) => {
-            for e in &events {
-                f(&Line { bytes: e, oversized: false, ..*line });
-            }
-        }
+    if let Some(trimmed) = record::trim_line(line.bytes) {
+        super::unwrap::each_event(trimmed, |bytes| f(&Line { bytes, ..*line }));
     }
 }
 

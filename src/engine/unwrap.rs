@@ -42,6 +42,21 @@ fn compose_event(line: &[u8]) -> Option<&[u8]> {
     (looks_like_time && event.first() == Some(&b'{')).then_some(event)
 }
 
+/// Calls `f` with each event a trimmed line carries: the line itself, the
+/// event after its prefix, or each record of a batch. The one place the
+/// readers (counting, detection, lookup) unwrap a line.
+#[inline]
+pub fn each_event(line: &[u8], mut f: impl FnMut(&[u8])) {
+    let line = strip_prefix(line);
+    if may_be_batch(line) {
+        if let Some(events) = otlp_events(line) {
+            events.iter().for_each(|e| f(e));
+            return;
+        }
+    }
+    f(line);
+}
+
 /// Whether a line could be an OTLP batch: the common line (`{"ts":...`)
 /// is ruled out by its third byte, before any call.
 #[inline(always)]

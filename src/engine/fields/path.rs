@@ -19,7 +19,10 @@ pub enum Step {
 /// A path as written, before its dotted runs are expanded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldPath {
+    /// As written, unit included.
     pub text: String,
+    /// The path without its unit.
+    pub path: String,
     parts: Vec<Part>,
     pub unit: Option<Unit>,
 }
@@ -41,7 +44,7 @@ impl FieldPath {
     pub fn parse(text: &str) -> Result<FieldPath, String> {
         let (path, unit) = split_unit(text)?;
         let parts = parse_parts(path)?;
-        Ok(FieldPath { text: text.to_owned(), parts, unit })
+        Ok(FieldPath { text: text.to_owned(), path: path.to_owned(), parts, unit })
     }
 
     /// The concrete paths this one names, the flat reading first and then
