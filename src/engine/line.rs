@@ -118,6 +118,14 @@ impl LineSplitter {
         &self.buf[start..start + take.min(n)]
     }
 
+    /// Passes over `n` source bytes that are not lines (a hole of NUL
+    /// bytes), with nothing held.
+    pub fn skip(&mut self, n: u64) {
+        debug_assert_eq!(self.pending(), 0, "bytes skipped inside a line");
+        self.offset += n;
+        self.at_source_start = false;
+    }
+
     /// Appends bytes that came from elsewhere (stdin chunks, tests). What
     /// was handed out as lines is dropped first, so a stream followed for
     /// hours is held only up to its unfinished line.

@@ -2,6 +2,7 @@
 //! samples, and JSON answers.
 #![allow(dead_code)]
 
+pub mod follow;
 pub mod tmux;
 
 use std::path::PathBuf;
