@@ -140,6 +140,9 @@ impl Record<'_> {
 #[inline]
 pub fn trim_line(line: &[u8]) -> Option<&[u8]> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
+    // A NUL run is what a copytruncate leaves under a writer that kept its
+    // offset: the hole, not part of the line written after it.
+    let line = &line[line.iter().position(|&b| b != 0).unwrap_or(line.len())..];
     match line.iter().position(|b| !b.is_ascii_whitespace()) {
         None => None,
         Some(i) if line[i].is_ascii() => Some(line),

@@ -66,7 +66,9 @@ impl Open {
             head: Vec::new(),
             head_from_start: pos == 0,
             tail,
-            in_nul_hole: false,
+            // A file that starts with NUL bytes was truncated under a
+            // writer that kept its offset before it was first read.
+            in_nul_hole: pos == 0,
         })
     }
 
@@ -88,6 +90,43 @@ impl Open {
         let tail_at = self.pos - self.tail.len() as u64;
         (!self.tail.is_empty() && differs(tail_at, &self.tail))
             || (self.head_from_start && !self.head.is_empty() && differs(0, &self.head))
+    }
+
+    /// A truncation under a writer that kept its offset turns what was read
+    /// into a hole of NUL bytes; what follows the hole, up to the read
+    /// offset, is the writer's new content, already read (the truncation
+    /// came between two reads). Then reading goes on where it was, and the
+    /// hole's length is returned.
+    fn hole_under_what_was_read(&mut self) -> io::Result<Option<u64>> {
+        let mut hole = 0u64;
+        let mut probe = vec![0u8; NUL_PROBE];
+        while hole < self.pos {
+            let want = usize::try_from((self.pos - hole).min(NUL_PROBE as u64)).unwrap_or(NUL_PROBE);
+            let n = self.file.read_at(&mut probe[..want], hole)?;
+            let run = probe[..n].iter().position(|&b| b != 0).unwrap_or(n);
+            hole += run as u64;
+            if run < want {
+                break;
+            }
+        }
+        if hole == 0 {
+            return Ok(None);
+        }
+        let after = usize::try_from(self.pos - hole).unwrap_or(usize::MAX);
+        if after > self.tail.len() {
+            return Ok(None);
+        }
+        let mut now = vec![0u8; after];
+        if self.file.read_exact_at(&mut now, hole).is_err() || now != self.tail[self.tail.len() - after..] {
+            return Ok(None);
+        }
+        let keep = self.pos.min(TAIL_BYTES as u64);
+        let mut tail = vec![0u8; usize::try_from(keep).unwrap_or(0)];
+        self.file.read_exact_at(&mut tail, self.pos - keep)?;
+        self.tail = tail;
+        self.head.clear();
+        self.head_from_start = false;
+        Ok(Some(hole))
     }
 
     /// Starts over at offset 0 after a truncation. A held fragment was
@@ -154,12 +193,22 @@ impl Open {
     /// then whatever is new is read.
     fn catch_up(&mut self, i: usize, name: &str, handler: &mut impl FnMut(Event<'_>)) -> io::Result<()> {
         if self.rewritten() {
-            self.restart(&mut |l: Line<'_>| handler(Event::Line { source: i, line: l }))?;
-            handler(Event::Notice {
-                source: i,
-                kind: NoticeKind::Truncated,
-                text: format!("{name}: file truncated; reading it again from the start"),
-            });
+            if let Some(hole) = self.hole_under_what_was_read()? {
+                handler(Event::Notice {
+                    source: i,
+                    kind: NoticeKind::Truncated,
+                    text: format!(
+                        "{name}: truncated under a writer that kept its offset; skipped {hole} NUL bytes"
+                    ),
+                });
+            } else {
+                self.restart(&mut |l: Line<'_>| handler(Event::Line { source: i, line: l }))?;
+                handler(Event::Notice {
+                    source: i,
+                    kind: NoticeKind::Truncated,
+                    text: format!("{name}: file truncated; reading it again from the start"),
+                });
+            }
         }
         if self.in_nul_hole {
             let skipped = self.skip_nul_hole()?;

@@ -239,6 +239,9 @@ fn blank_and_crlf() {
     assert_eq!(trim_line("\u{a0} \u{2003}".as_bytes()), None);
     assert_eq!(trim_line(b"{}\r"), Some(&b"{}"[..]));
     assert_eq!(trim_line(b"{}\r\r"), Some(&b"{}\r"[..]));
+    // A copytruncate's NUL hole before a line is not part of it.
+    assert_eq!(trim_line(b"\0\0\0{}"), Some(&b"{}"[..]));
+    assert_eq!(trim_line(b"\0\0"), None);
     // serde_json treats a leftover \r as white space.
     assert!(matches!(parse_line(b"{}\r"), Parsed::Event(_)));
 }
