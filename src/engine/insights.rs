@@ -18,37 +18,97 @@ use serde::Serialize;
 use super::record::Record;
 use super::route::normalize_path;
 
-/// Distinct values kept per ranking; past it, new values count as "(other)".
+/// Distinct values kept per ranking (and API keys tracked for Retry-After).
+/// Past it, the values kept are those with the smallest hashes: a value kept
+/// in the whole file is kept in every part that has it, so its count is
+/// exact and the same however the file was split among threads.
 const MAX_DISTINCT: usize = 50_000;
 /// Request ids kept for joining 5xx with upstream warnings.
 const MAX_CORRELATED: usize = 1_000_000;
-/// Per key and part: requests before its first Retry-After in the part,
-/// checked at merge time against a wait the previous part left open.
-const MAX_HEAD: usize = 256;
 const OTHER: &str = "(other)";
 
+/// Up to [`MAX_DISTINCT`] values by name, the smallest hashes kept.
+#[derive(Debug, Clone)]
+struct Capped<V> {
+    map: FxHashMap<Box<str>, V>,
+    /// Built when the map first fills: the kept values, largest hash on top.
+    by_hash: std::collections::BinaryHeap<(u64, Box<str>)>,
+    cap: usize,
+}
+
+impl<V> Default for Capped<V> {
+    fn default() -> Self {
+        Capped { map: FxHashMap::default(), by_hash: std::collections::BinaryHeap::new(), cap: MAX_DISTINCT }
+    }
+}
+
+/// What [`Capped::slot`] did with a value.
+enum Slot<'a, V> {
+    Kept(&'a mut V),
+    /// Not kept (its hash is above every kept one).
+    Left,
+}
+
+impl<V: Default> Capped<V> {
+    /// The value's entry, made if there is room or its hash beats the
+    /// largest kept; `evicted` gets what had to make way.
+    fn slot(&mut self, key: &str, mut evicted: impl FnMut(V)) -> Slot<'_, V> {
+        if self.map.contains_key(key) {
+            return Slot::Kept(self.map.get_mut(key).expect("just seen"));
+        }
+        if self.map.len() >= self.cap {
+            if self.by_hash.is_empty() {
+                self.by_hash = self.map.keys().map(|k| (value_hash(k), k.clone())).collect();
+            }
+            let h = value_hash(key);
+            match self.by_hash.peek() {
+                Some((top, _)) if h < *top => {
+                    let (_, out) = self.by_hash.pop().expect("peeked");
+                    if let Some(v) = self.map.remove(&out) {
+                        evicted(v);
+                    }
+                    self.by_hash.push((h, key.into()));
+                }
+                _ => return Slot::Left,
+            }
+        }
+        Slot::Kept(self.map.entry_ref(key).or_default())
+    }
+}
+
+fn value_hash(v: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(v)
+}
+
 #[derive(Debug, Clone, Default)]
-pub struct Counter(FxHashMap<Box<str>, u64>);
+pub struct Counter {
+    kept: Capped<u64>,
+    other: u64,
+}
 
 impl Counter {
     fn add(&mut self, value: &str, n: u64) {
-        if let Some(c) = self.0.get_mut(value) {
-            *c += n;
-        } else if self.0.len() < MAX_DISTINCT {
-            self.0.insert(value.into(), n);
-        } else {
-            *self.0.entry(OTHER.into()).or_default() += n;
+        let mut evicted = 0;
+        match self.kept.slot(value, |c| evicted += c) {
+            Slot::Kept(c) => *c += n,
+            Slot::Left => self.other += n,
         }
+        self.other += evicted;
     }
     fn merge(&mut self, o: &Counter) {
-        for (k, v) in &o.0 {
+        for (k, v) in &o.kept.map {
             self.add(k, *v);
         }
+        self.other += o.other;
     }
     /// The `n` largest, ties by name.
     pub fn top(&self, n: usize) -> Vec<Ranked> {
         let mut v: Vec<Ranked> =
-            self.0.iter().map(|(k, c)| Ranked { value: k.to_string(), count: *c }).collect();
+            self.kept.map.iter().map(|(k, c)| Ranked { value: k.to_string(), count: *c }).collect();
+        if self.other > 0 {
+            v.push(Ranked { value: OTHER.to_owned(), count: self.other });
+        }
         v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
         v.truncate(n);
         v
@@ -126,7 +186,7 @@ pub struct Insights {
     upstream_of: FxHashMap<u64, u32>,
     upstream_names: Vec<Box<str>>,
     server_error_ids: Vec<u64>,
-    retry: FxHashMap<Box<str>, KeyRetry>,
+    retry: Capped<KeyRetry>,
 }
 
 impl Insights {
@@ -170,15 +230,11 @@ impl Insights {
 
     fn track_retry(&mut self, key: &str, t: i64, r: &Record<'_>) {
         let told_now = matches!(r.status, Some(429 | 503)) && r.retry_after.is_some();
-        let full = self.retry.len() >= MAX_DISTINCT;
-        let k = match self.retry.entry_ref(key) {
-            hashbrown::hash_map::EntryRef::Occupied(e) => e.into_mut(),
-            hashbrown::hash_map::EntryRef::Vacant(_) if full => return,
-            hashbrown::hash_map::EntryRef::Vacant(e) => e.insert(KeyRetry::default()),
-        };
+        let Slot::Kept(k) = self.retry.slot(key, drop) else { return };
         match k.active {
             Some((t0, until)) if t > t0 && t < until => k.violation(t, until),
-            _ if !k.told_in_part && k.head.len() < MAX_HEAD => k.head.push(t),
+            // Checked at merge time against a wait the previous part left open.
+            _ if !k.told_in_part => k.head.push(t),
             _ => {}
         }
         if told_now {
@@ -202,13 +258,8 @@ impl Insights {
         }
         let room = MAX_CORRELATED.saturating_sub(self.server_error_ids.len());
         self.server_error_ids.extend(later.server_error_ids.iter().take(room));
-        for (key, theirs) in &later.retry {
-            let full = self.retry.len() >= MAX_DISTINCT;
-            let mine = match self.retry.entry_ref(&**key) {
-                hashbrown::hash_map::EntryRef::Occupied(e) => e.into_mut(),
-                hashbrown::hash_map::EntryRef::Vacant(_) if full => continue,
-                hashbrown::hash_map::EntryRef::Vacant(e) => e.insert(KeyRetry::default()),
-            };
+        for (key, theirs) in &later.retry.map {
+            let Slot::Kept(mine) = self.retry.slot(key, drop) else { continue };
             // Their first requests may fall in a wait that ours left open.
             if let Some((t0, until)) = mine.active {
                 for &t in &theirs.head {
@@ -228,8 +279,7 @@ impl Insights {
                 mine.active = theirs.active;
             }
             if !mine.told_in_part {
-                let room = MAX_HEAD.saturating_sub(mine.head.len());
-                mine.head.extend(theirs.head.iter().take(room));
+                mine.head.extend_from_slice(&theirs.head);
             }
             mine.told_in_part |= theirs.told_in_part;
         }
@@ -270,6 +320,7 @@ impl Insights {
     pub fn retry_offenders(&self) -> Vec<RetryOffender> {
         let mut v: Vec<RetryOffender> = self
             .retry
+            .map
             .iter()
             .filter(|(_, k)| k.violations > 0)
             .map(|(key, k)| RetryOffender {

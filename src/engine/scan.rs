@@ -246,4 +246,53 @@ mod tests {
         assert_eq!(many, one);
         assert_eq!(many_lines, one_lines);
     }
+
+    /// Rankings past their cap of distinct values and Retry-After tracking
+    /// over many parts give what one reader gives.
+    #[test]
+    fn insights_do_not_depend_on_the_split() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let mut data = String::new();
+        let t0 = 1_795_525_200i64;
+        data.push_str(&format!(
+            "{{\"ts\":{t0},\"status\":429,\"api_key_id\":\"k_eager\",\"retry_after\":3600,\"code\":\"rate_limit_exceeded\"}}\n"
+        ));
+        for n in 0..90_000u32 {
+            // A key that calls again long before its hour is up, among
+            // failures from more distinct client IPs than a ranking keeps.
+            let key = if n % 2 == 0 { "k_eager".to_owned() } else { format!("k_{}", n % 7) };
+            let ip = if n % 3 == 0 {
+                "10.0.0.1".to_owned()
+            } else {
+                format!("10.{}.{}.{}", n >> 16, (n >> 8) & 255, n & 255)
+            };
+            data.push_str(&format!(
+                "{{\"ts\":{},\"status\":500,\"api_key_id\":\"{key}\",\"client_ip\":\"{ip}\",\"path\":\"/v1/items/{n}\"}}\n",
+                t0 + 1 + i64::from(n / 100)
+            ));
+        }
+        std::fs::write(&path, &data).unwrap();
+        let report = |threads, range| {
+            let make = || crate::engine::observe::Reading {
+                observer: Summary::new(60).with_insights(true),
+                fields: std::sync::Arc::clone(crate::engine::fields::wontopos_map()),
+            };
+            let parts = scan_file_in(&path, threads, 0, range, &make).unwrap();
+            let mut total = Summary::new(60);
+            for p in &parts {
+                total.merge(&p.sink.observer);
+            }
+            (serde_json::to_value(total.report_with(total.insights.as_deref())).unwrap(), parts.len())
+        };
+        let (one, _) = report(1, 1 << 30);
+        let offenders = one["retry_after_offenders"].to_string();
+        assert!(offenders.contains("\"early_requests\":45000"), "{offenders}");
+        assert!(one.to_string().contains("(other)"), "the cap on distinct client IPs was reached");
+        for (threads, range) in [(2, 256 * 1024), (3, 64 * 1024), (2, 1 << 20)] {
+            let (many, parts) = report(threads, range);
+            assert!(parts > 1, "{parts} parts");
+            assert_eq!(many, one, "{threads} threads, ranges of {range} bytes");
+        }
+    }
 }
