@@ -327,3 +327,31 @@ fn no_color_keeps_the_selection_and_the_focus_visible() {
     assert!(reversed_rows.contains(&u16::try_from(selected).expect("row")), "selection not reversed");
     assert!(text.contains("▶ Failure groups"), "the focused pane is marked: {text}");
 }
+
+/// Issue 12, item 15: one line dated 2262 neither moves the chart's window
+/// away from the incident nor goes unsaid.
+#[test]
+fn a_line_far_in_the_future_is_flagged_and_the_chart_stays_on_the_incident() {
+    let mut store = Store::new(60, vec![]);
+    let mut text = String::new();
+    for second in 0..30 {
+        text.push_str(&format!(
+            "{{\"ts\":\"2026-11-24T14:00:{second:02}Z\",\"status\":503,\"code\":\"service_unavailable\"}}\n"
+        ));
+    }
+    text.push_str("{\"ts\":\"2262-04-10T00:00:00Z\",\"status\":200}\n");
+    for (i, l) in text.lines().enumerate() {
+        let line = wontopos_logs::engine::line::Line {
+            number: i as u64 + 1,
+            offset: 0,
+            bytes: l.as_bytes(),
+            oversized: false,
+        };
+        store.add_line(0, &line);
+    }
+    let mut app = App::new(true, None);
+    let screen = format!("{}", draw(&mut app, &store, 120, 40).backend());
+    assert!(screen.contains("1 request dated in the future"), "{screen}");
+    let header = screen.lines().next().expect("a header");
+    assert!(header.contains("2026-11-24 14:00 – 14:00 UTC"), "the window ends at the incident: {header}");
+}

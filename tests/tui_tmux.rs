@@ -199,7 +199,7 @@ fn slash_filter_recounts_and_a_bad_filter_says_where() {
     }
     let tricky = sample("tricky.log").display().to_string();
     let t = Tmux::start("filter", &format!("{} tail --no-follow {tricky}", bin()), 120, 40);
-    t.wait_text("requests 19 ");
+    t.wait_text("requests 20 ");
     t.keys(&["/"]);
     t.type_text("status>=abc");
     t.keys(&["Enter"]);

@@ -80,7 +80,15 @@ pub struct Counts {
     /// Hashed, not ordered: read only a few times a second.
     series: SlotMap<BucketCounts>,
     pub earliest: Option<Nanos>,
+    /// The newest time that is not in the future: one line dated 2262 must
+    /// not move the chart's window away from the incident.
     pub latest: Option<Nanos>,
+    /// Requests dated more than [`FUTURE_SKEW`] past the wall clock: still
+    /// counted, flagged in the header, and never the window's end.
+    pub future: u64,
+    pub future_latest: Option<Nanos>,
+    /// Times past this are in the future; moved on with the wall clock.
+    future_after: Nanos,
     pub failures_len: usize,
     pub malformed_len: usize,
     /// The slot the last request fell in, where it starts (nanoseconds),
@@ -120,11 +128,30 @@ impl Store {
     }
 }
 
+/// How far past the wall clock a time may be before it counts as in the
+/// future: clocks of different hosts disagree by seconds, not by an hour.
+pub const FUTURE_SKEW_SECS: i64 = 3600;
+
+fn future_after() -> Nanos {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    now.saturating_add(FUTURE_SKEW_SECS * 1_000_000_000)
+}
+
 impl Counts {
     /// Counts a request in its slot, and says which slot that was.
     fn add_to_series(&mut self, ts: Nanos, status: u16) -> i64 {
         self.earliest = Some(self.earliest.map_or(ts, |e| e.min(ts)));
-        self.latest = Some(self.latest.map_or(ts, |l| l.max(ts)));
+        if ts > self.future_after {
+            self.future_after = future_after();
+        }
+        if ts > self.future_after {
+            self.future += 1;
+            self.future_latest = Some(self.future_latest.map_or(ts, |l| l.max(ts)));
+        } else {
+            self.latest = Some(self.latest.map_or(ts, |l| l.max(ts)));
+        }
         // Lines come mostly in time order: the current slot saves the
         // divisions and the lookup.
         if let Some((from, slot, counts)) = &mut self.current {
@@ -223,6 +250,9 @@ impl Store {
                 series: SlotMap::default(),
                 earliest: None,
                 latest: None,
+                future: 0,
+                future_latest: None,
+                future_after: future_after(),
                 failures_len: 0,
                 malformed_len: 0,
                 current: None,

@@ -618,7 +618,7 @@ impl App {
             return Some((from, to, bucket));
         }
         let c = self.counts(store);
-        let latest = c.latest? / 1_000_000_000;
+        let latest = c.latest.or(c.future_latest)? / 1_000_000_000;
         let earliest = c.earliest? / 1_000_000_000;
         let from =
             self.window.secs().map_or(earliest, |w| (latest - w + 1).max(earliest.min(latest - w + 1)));

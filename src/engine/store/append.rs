@@ -18,6 +18,10 @@ impl Store {
             c.earliest = Some(c.earliest.map_or(t, |e| e.min(t)));
             c.latest = Some(c.latest.map_or(t, |l| l.max(t)));
         }
+        c.future += part.counts.future;
+        if let Some(t) = part.counts.future_latest {
+            c.future_latest = Some(c.future_latest.map_or(t, |l| l.max(t)));
+        }
         let base = self.failures.len();
         let ids_base = self.request_ids.len() as u64;
         self.request_ids.push_str(&part.request_ids);

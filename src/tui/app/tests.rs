@@ -277,3 +277,15 @@ fn notes_are_edited_and_kept_until_deleted_on_purpose() {
     app.handle_key(key(KeyCode::Up), &store);
     assert_eq!(app.handle_key(key(KeyCode::Char('m')), &store), Action::None);
 }
+
+#[test]
+fn a_line_dated_far_in_the_future_does_not_move_the_chart() {
+    let log =
+        format!("{LOG}{}\n", r#"{"ts":"2262-04-10T00:00:00Z","status":503,"code":"service_unavailable"}"#);
+    let store = store_from(&log);
+    let app = App::new(true, None);
+    let (_, to, _) = app.chart_range(&store).expect("a range");
+    assert_eq!(to, 1_795_525_203, "the window ends at the newest time that is not in the future");
+    let c = app.counts(&store);
+    assert_eq!((c.future, c.summary.totals.server_errors), (1, 2), "still counted, and flagged");
+}

@@ -147,36 +147,44 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, store: &Store, spike:
     ]);
     // Counts first, then the failures' details (request lists, rankings).
     let loading = store.progress().map(|p| ("loading ", p));
-    let line3 =
-        if let Some((what, p)) = loading.or_else(|| store.indexing().map(|p| ("indexing failures ", p))) {
-            let width = usize::from(area.width.saturating_sub(20 + what.len() as u16)).min(50);
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
-            let done = ((p * width as f64) as usize).min(width);
-            Line::from(vec![
-                Span::styled(what, Style::default().fg(Color::Cyan)),
-                Span::styled("█".repeat(done), Style::default().fg(Color::Cyan)),
-                Span::styled("░".repeat(width - done), dim()),
-                Span::raw(format!(" {:>3.0}%", p * 100.0)),
-            ])
-        } else if let Some(w) = app.field_warnings.first() {
-            Line::styled(
-                format!("⚠ {}", clean(w)),
+    let line3 = if let Some((what, p)) =
+        loading.or_else(|| store.indexing().map(|p| ("indexing failures ", p)))
+    {
+        let width = usize::from(area.width.saturating_sub(20 + what.len() as u16)).min(50);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+        let done = ((p * width as f64) as usize).min(width);
+        Line::from(vec![
+            Span::styled(what, Style::default().fg(Color::Cyan)),
+            Span::styled("█".repeat(done), Style::default().fg(Color::Cyan)),
+            Span::styled("░".repeat(width - done), dim()),
+            Span::raw(format!(" {:>3.0}%", p * 100.0)),
+        ])
+    } else if let Some(w) = app.field_warnings.first() {
+        Line::styled(
+            format!("⚠ {}", clean(w)),
+            Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        )
+    } else if c.future > 0 {
+        let newest = c.future_latest.map(crate::engine::time::format_utc).unwrap_or_default();
+        let (n, noun) = (thousands(c.future), if c.future == 1 { "request" } else { "requests" });
+        Line::styled(
+                format!("⚠ {n} {noun} dated in the future (newest {newest}); the window ends at the newest time before now"),
                 Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
             )
-        } else if let Some(s) = &app.status {
-            Line::styled(clean(s).into_owned(), Style::default().fg(Color::Cyan))
-        } else if let Some(n) = store.notices.last() {
-            Line::styled(format!("note: {}", clean(n)), Style::default().fg(Color::Yellow))
-        } else if let Some(spike) = spike {
-            Line::styled(spike, Style::default().fg(Color::Red).add_modifier(Modifier::BOLD))
-        } else if let Some(f) = &app.filter {
-            Line::styled(format!("filter: {}  (Esc clears)", clean(f)), Style::default().fg(Color::Cyan))
-        } else {
-            Line::styled(
-                format!("{} failure groups; Enter opens one, then a request; ? for help", c.groups.len()),
-                dim(),
-            )
-        };
+    } else if let Some(s) = &app.status {
+        Line::styled(clean(s).into_owned(), Style::default().fg(Color::Cyan))
+    } else if let Some(n) = store.notices.last() {
+        Line::styled(format!("note: {}", clean(n)), Style::default().fg(Color::Yellow))
+    } else if let Some(spike) = spike {
+        Line::styled(spike, Style::default().fg(Color::Red).add_modifier(Modifier::BOLD))
+    } else if let Some(f) = &app.filter {
+        Line::styled(format!("filter: {}  (Esc clears)", clean(f)), Style::default().fg(Color::Cyan))
+    } else {
+        Line::styled(
+            format!("{} failure groups; Enter opens one, then a request; ? for help", c.groups.len()),
+            dim(),
+        )
+    };
     frame.render_widget(Paragraph::new(vec![line1, line2, line3]), area);
 }
 
