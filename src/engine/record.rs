@@ -241,12 +241,16 @@ fn parse_text_serde<'a>(map: &FieldMap, text: &'a str, need: Need) -> Result<Rec
     let mut de = serde_json::Deserializer::from_str(text);
     let mut c = Collector::new(map, need, false);
     match de.deserialize_any(TopVisitor { c: &mut c }) {
-        Ok(true) => {}
-        Ok(false) => return Err(MalformedKind::NotAnObject),
+        Ok(is_object) => {
+            // Trailing bytes make it no JSON at all, whatever came first.
+            if de.end().is_err() {
+                return Err(MalformedKind::InvalidJson);
+            }
+            if !is_object {
+                return Err(MalformedKind::NotAnObject);
+            }
+        }
         Err(_) => return Err(MalformedKind::InvalidJson),
-    }
-    if de.end().is_err() {
-        return Err(MalformedKind::InvalidJson);
     }
     Ok(c.take_record(text.as_bytes(), Some(text)))
 }

@@ -84,6 +84,11 @@ pub struct ReportOptions<'a> {
 /// more than the longest run inside it, so nothing in it ends the span.
 fn code(s: &str, redact: bool) -> String {
     let s = clean(s, redact);
+    if s.is_empty() {
+        // Two bare backticks are no code span: they would pair with the
+        // next value's fence and let that value out of its span.
+        return "(empty)".to_owned();
+    }
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if s.starts_with('`') || s.ends_with('`') { " " } else { "" };
@@ -297,6 +302,15 @@ pub fn write_markdown(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing: an empty value was a bare two-backtick run, which
+    /// paired with the next value's fence and let that value out as a link.
+    #[test]
+    fn an_empty_value_is_not_an_empty_code_span() {
+        assert_eq!(code("", false), "(empty)");
+        let line = format!("{} {}", code("", false), code("`[x](http://evil.example)", false));
+        assert_eq!(line, "(empty) `` `[x](http://evil.example) ``");
+    }
 
     /// Issue 12, item 14: the session file holds no raw bidi or C1
     /// character, and reads back the same.

@@ -191,6 +191,11 @@ fn malformed_lines() {
     assert_eq!(malformed(b"[1,2,3]"), MalformedKind::NotAnObject);
     assert_eq!(malformed(b"null"), MalformedKind::NotAnObject);
     assert_eq!(malformed(b"42"), MalformedKind::NotAnObject);
+    // Found by fuzzing: a scalar followed by more is not JSON at all (a
+    // plain-text line that starts with a date or a number).
+    assert_eq!(malformed(b"1 x"), MalformedKind::InvalidJson);
+    assert_eq!(malformed(b"[1] x"), MalformedKind::InvalidJson);
+    assert_eq!(malformed(b"2026-11-24 13:00 ERROR boom"), MalformedKind::InvalidJson);
     assert_eq!(malformed(br#""just a string""#), MalformedKind::NotAnObject);
     assert_eq!(malformed(b"{\"a\":\"raw \x1b escape\"}"), MalformedKind::InvalidJson);
     assert_eq!(malformed(br#"{"a":"\ud800"}"#), MalformedKind::InvalidJson);
