@@ -7,6 +7,7 @@
 //! keys stay answered while a large file is searched.
 
 pub mod app;
+mod terminal_health;
 pub mod view;
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -365,11 +366,24 @@ fn restore_terminal() {
 /// loop keeps answering signals and redrawing whatever the terminal does.
 fn spawn_input() -> mpsc::Receiver<io::Result<Event>> {
     let (tx, rx) = mpsc::channel();
-    let _ = std::thread::Builder::new().name("input".into()).spawn(move || loop {
-        let ev = event::read();
-        let failed = ev.is_err();
-        if tx.send(ev).is_err() || failed {
-            return;
+    let _ = std::thread::Builder::new().name("input".into()).spawn(move || {
+        let mut health = terminal_health::TerminalHealth::default();
+        loop {
+            let ev = match event::read() {
+                Ok(ev) => {
+                    health.ok();
+                    Ok(ev)
+                }
+                Err(e) if !health.failed(&e) => {
+                    std::thread::sleep(Duration::from_millis(50));
+                    continue;
+                }
+                Err(e) => Err(e),
+            };
+            let failed = ev.is_err();
+            if tx.send(ev).is_err() || failed {
+                return;
+            }
         }
     });
     rx
@@ -477,6 +491,7 @@ fn event_loop(
     let mut dirty = true;
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     let mut last_probe = Instant::now();
+    let mut size_health = terminal_health::TerminalHealth::default();
     let mut was_loading = false;
     let mut loaded_mark = LoadedMark::from_env();
     let input = spawn_input();
@@ -539,14 +554,22 @@ fn event_loop(
                 // A terminal that went away (its pty closed) answers no size.
                 if last_probe.elapsed() >= Duration::from_secs(1) {
                     last_probe = Instant::now();
-                    if ratatui::crossterm::terminal::size().is_err() {
-                        return Ok(0);
+                    match ratatui::crossterm::terminal::size() {
+                        Ok(_) => size_health.ok(),
+                        Err(e) if size_health.failed(&e) => {
+                            bail!("the terminal went away (its size cannot be read: {e}); stopped")
+                        }
+                        Err(_) => {}
                     }
                 }
                 continue;
             }
-            // The input side failed or ended: the terminal is gone; leave quietly.
-            Ok(Err(_)) | Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(0),
+            // The input side failed again and again, or ended: the terminal
+            // is gone. Said on stderr, with a non-zero status, never silently.
+            Ok(Err(e)) => bail!("the terminal went away (reading keys failed: {e}); stopped"),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                bail!("the terminal went away (no more key input); stopped")
+            }
         };
         let action = match ev {
             Event::Key(key) => {
