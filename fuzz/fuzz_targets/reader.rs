@@ -74,7 +74,12 @@ fn check(map: &FieldMap, line: &[u8], contract: bool) {
             Parsed::Event(_) => Ok(()),
             Parsed::Malformed(k) => Err(*k),
         };
-        assert_eq!(kind, verdict, "{need:?}: verdict differs from serde_json::Value on {lossy:?}: {got:?}");
+        // A number no float holds is read as an unusable value (the
+        // contract), where `Value` rejects the whole line.
+        let huge_number = matches!(&value, Err(e) if e.to_string().starts_with("number out of range"));
+        if !huge_number {
+            assert_eq!(kind, verdict, "{need:?}: verdict differs from serde_json::Value on {lossy:?}: {got:?}");
+        }
         record::read_then(map, line, need, |p| assert_eq!(p, &got, "read_then({need:?}) on {lossy:?}"));
         if let Some(forced) = &forced {
             let reference = record::read(map, forced, need);

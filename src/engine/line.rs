@@ -150,7 +150,7 @@ impl LineSplitter {
                     let end = self.scanned + i;
                     if self.skipping {
                         self.skipping = false;
-                    } else if end - self.start > self.max_line {
+                    } else if !self.within_cap(self.start, end) {
                         self.emit(self.start, self.start + self.max_line, true, &mut f);
                     } else {
                         self.emit(self.start, end, false, &mut f);
@@ -163,7 +163,7 @@ impl LineSplitter {
                 None => {
                     self.scanned = self.end;
                     let held = self.end - self.start;
-                    if held > self.max_line {
+                    if !self.within_cap(self.start, self.end) {
                         if !self.skipping {
                             // Reported once, at its head; the rest is dropped
                             // as it arrives so memory stays bounded.
@@ -203,6 +203,13 @@ impl LineSplitter {
         self.scanned = 0;
         self.skipping = false;
         rest
+    }
+
+    /// Whether `buf[from..to]` fits the line cap; a CRLF's `\r` is not
+    /// counted in it.
+    fn within_cap(&self, from: usize, to: usize) -> bool {
+        let len = to - from;
+        len <= self.max_line || (len == self.max_line + 1 && self.buf[to - 1] == b'\r')
     }
 
     fn emit(&mut self, from: usize, to: usize, oversized: bool, f: &mut impl FnMut(Line<'_>)) {
@@ -279,6 +286,16 @@ mod tests {
         }
         s.finish(|l| out.push((l.number, l.offset, l.bytes.to_vec(), l.oversized)));
         out
+    }
+
+    /// Issue 12, item 17: the cap is on the line; a CRLF's `\r` is not part of it.
+    #[test]
+    fn a_line_at_the_cap_ending_in_crlf_is_within_it() {
+        for chunk in [1, 4, 100] {
+            let got = collect(b"0123456789\r\nabc\n", 10, chunk);
+            assert_eq!(got[0], (1, 0, b"0123456789\r".to_vec(), false), "chunk {chunk}");
+            assert_eq!(got[1], (2, 12, b"abc".to_vec(), false), "chunk {chunk}");
+        }
     }
 
     #[test]

@@ -89,6 +89,16 @@ pub fn find_requests(
         let id = entry.record.request_id.as_deref().unwrap_or_default().to_owned();
         by_id.entry(id).or_default().push(entry);
     }
+    // Ids the byte search may have missed (written with JSON escapes) are
+    // looked for one by one, as `show` does.
+    for id in ids {
+        if may_be_escaped(id) || !by_id.contains_key(id) {
+            let found = find_request(sources, id)?;
+            if !found.is_empty() {
+                by_id.insert(id.to_owned(), found);
+            }
+        }
+    }
     Ok(by_id)
 }
 
@@ -304,5 +314,29 @@ mod several {
             assert_eq!(lines(by_id.get(id).map_or(&[][..], Vec::as_slice)), lines(&one), "{id}");
         }
         assert_eq!(by_id["req_A"].len(), 2);
+    }
+
+    /// Issue 12, item 16: the incident report's marked requests are found
+    /// however the log escaped their ids, as `show` finds them.
+    #[test]
+    fn many_ids_found_through_json_escapes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(
+            &path,
+            concat!(
+                "{\"request_id\":\"req_\\u0041BC\",\"status\":503}\n",
+                "{\"request_id\":\"req_a\\/2\",\"status\":500}\n",
+                "{\"request_id\":\"req_a/2\",\"status\":502}\n",
+                "{\"request_id\":\"req_plain\",\"status\":429}\n",
+            ),
+        )
+        .unwrap();
+        let sources = crate::engine::detect::default_profiles(&[crate::engine::input::Source::File(path)]);
+        let by_id = find_requests(&sources, &["req_ABC", "req_a/2", "req_plain"]).unwrap();
+        let lines = |id: &str| by_id.get(id).map(|v| v.iter().map(|e| e.line).collect::<Vec<_>>());
+        assert_eq!(lines("req_ABC"), Some(vec![1]));
+        assert_eq!(lines("req_a/2"), Some(vec![2, 3]));
+        assert_eq!(lines("req_plain"), Some(vec![4]));
     }
 }

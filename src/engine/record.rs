@@ -238,19 +238,77 @@ fn parse_text<'a>(map: &FieldMap, text: &'a str, need: Need) -> Result<Record<'a
 
 /// The reference path: serde_json decides what is valid.
 fn parse_text_serde<'a>(map: &FieldMap, text: &'a str, need: Need) -> Result<Record<'a>, MalformedKind> {
+    match parse_text_serde_once(map, text, need) {
+        Err(Unreadable::OutOfRange(at)) => parse_without_huge_numbers(map, text, at, need),
+        other => other.map_err(Unreadable::kind),
+    }
+}
+
+/// Why serde_json could not read a line.
+enum Unreadable {
+    Malformed(MalformedKind),
+    /// A number no float holds (`1e400`), ending at this byte: the JSON is
+    /// valid, and the value is one that cannot be used, like `null`.
+    OutOfRange(usize),
+}
+
+impl Unreadable {
+    fn kind(self) -> MalformedKind {
+        match self {
+            Unreadable::Malformed(k) => k,
+            Unreadable::OutOfRange(_) => MalformedKind::InvalidJson,
+        }
+    }
+}
+
+/// Reads `text` again with each number too large for a float written as
+/// `null` (a few at most: a line of many is left malformed).
+fn parse_without_huge_numbers<'a>(
+    map: &FieldMap,
+    text: &str,
+    first: usize,
+    need: Need,
+) -> Result<Record<'a>, MalformedKind> {
+    const MAX_REWRITES: usize = 16;
+    let mut patched = text.to_owned();
+    let mut at = first;
+    for _ in 0..MAX_REWRITES {
+        let bytes = patched.as_bytes();
+        let is_number_byte = |b: u8| b.is_ascii_digit() || matches!(b, b'e' | b'E' | b'+' | b'-' | b'.');
+        let end = (at..bytes.len()).find(|&i| !is_number_byte(bytes[i])).unwrap_or(bytes.len());
+        let start = (0..end.min(bytes.len())).rev().find(|&i| !is_number_byte(bytes[i])).map_or(0, |i| i + 1);
+        if start >= end {
+            return Err(MalformedKind::InvalidJson);
+        }
+        patched.replace_range(start..end, "null");
+        match parse_text_serde_once(map, &patched, need) {
+            Ok(r) => return Ok(r.into_owned()),
+            Err(Unreadable::OutOfRange(next)) => at = next,
+            Err(e) => return Err(e.kind()),
+        }
+    }
+    Err(MalformedKind::InvalidJson)
+}
+
+fn parse_text_serde_once<'a>(map: &FieldMap, text: &'a str, need: Need) -> Result<Record<'a>, Unreadable> {
     let mut de = serde_json::Deserializer::from_str(text);
     let mut c = Collector::new(map, need, false);
     match de.deserialize_any(TopVisitor { c: &mut c }) {
         Ok(is_object) => {
             // Trailing bytes make it no JSON at all, whatever came first.
             if de.end().is_err() {
-                return Err(MalformedKind::InvalidJson);
+                return Err(Unreadable::Malformed(MalformedKind::InvalidJson));
             }
             if !is_object {
-                return Err(MalformedKind::NotAnObject);
+                return Err(Unreadable::Malformed(MalformedKind::NotAnObject));
             }
         }
-        Err(_) => return Err(MalformedKind::InvalidJson),
+        // serde_json says where it stopped: just past the number (1-based
+        // column on the line's only line).
+        Err(e) if e.to_string().starts_with("number out of range") && e.line() == 1 => {
+            return Err(Unreadable::OutOfRange(e.column().saturating_sub(1)));
+        }
+        Err(_) => return Err(Unreadable::Malformed(MalformedKind::InvalidJson)),
     }
     Ok(c.take_record(text.as_bytes(), Some(text)))
 }
