@@ -636,7 +636,7 @@ pub fn nice_bucket(span: i64) -> i64 {
 
 /// Minutes-ago style age of `ts` relative to `now` (both log time).
 pub fn age(ts: Nanos, now: Nanos) -> String {
-    let s = (now - ts).max(0) / 1_000_000_000;
+    let s = now.saturating_sub(ts).max(0) / 1_000_000_000;
     match s {
         0..60 => format!("{s}s"),
         60..3600 => format!("{}m", s / 60),

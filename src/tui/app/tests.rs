@@ -289,3 +289,11 @@ fn a_line_dated_far_in_the_future_does_not_move_the_chart() {
     let c = app.counts(&store);
     assert_eq!((c.future, c.summary.totals.server_errors), (1, 2), "still counted, and flagged");
 }
+
+/// Issue 12, item 10: ages between times at the two ends of the range do
+/// not overflow.
+#[test]
+fn ages_at_the_ends_of_the_time_range() {
+    assert_eq!(age(i64::MIN + 5, i64::MAX - 5), format!("{}d", i64::MAX / 1_000_000_000 / 86_400));
+    assert_eq!(age(i64::MAX, i64::MIN), "0s");
+}

@@ -373,8 +373,8 @@ fn render_requests(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
         (Some(f), Some(l)) => {
             format!(
                 "first {}, last {}; ",
-                clock(f + app.utc_offset * 1_000_000_000),
-                clock(l + app.utc_offset * 1_000_000_000)
+                clock(f.saturating_add(app.utc_offset * 1_000_000_000)),
+                clock(l.saturating_add(app.utc_offset * 1_000_000_000))
             )
         }
         _ => String::new(),
@@ -399,7 +399,10 @@ fn render_requests(frame: &mut Frame, area: Rect, app: &App, store: &Store) {
         .map(|(i, fi)| {
             let r = &store.failures[fi as usize];
             let mut cells = vec![
-                r.ts.map_or_else(|| "--:--:--".into(), |t| clock(t + app.utc_offset * 1_000_000_000)),
+                r.ts.map_or_else(
+                    || "--:--:--".into(),
+                    |t| clock(t.saturating_add(app.utc_offset * 1_000_000_000)),
+                ),
                 store.request_id(r).map_or_else(
                     || "-".into(),
                     |s| {
