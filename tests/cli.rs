@@ -361,6 +361,24 @@ fn since_and_until_leave_out_events_outside_the_window() {
     one_line_error(&["summary", "--since", "last tuesday", &tricky()], "--since");
 }
 
+/// Issue 13, item 11: a window that leaves events out says how many, on
+/// which side, and where the log's times lie, instead of a bare "No failures".
+#[test]
+fn a_window_says_what_it_left_out() {
+    let got = json(&["summary", "--json", "--since", "2026-11-24T13:04:00Z", &tricky()]);
+    let out = &got["left_out"];
+    assert_eq!(out["before"], 15, "{out}");
+    assert_eq!(out["after"], 0, "{out}");
+    assert_eq!(out["since"], "2026-11-24T13:04:00Z");
+    assert_eq!(out["earliest"], "2026-11-24T13:00:05Z", "{out}");
+    let text = bin().args(["summary", "--since", "30m", &tricky()]).output().expect("run");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("events left out by the window"), "{text}");
+    assert!(text.contains("2026-11-24T13:00:05Z"), "the log's times are named: {text}");
+    let unwindowed = json(&["summary", "--json", &tricky()]);
+    assert!(unwindowed.get("left_out").is_none());
+}
+
 #[test]
 fn filter_narrows_every_count() {
     let got = json(&["summary", "--json", "--filter", "status>=500", &tricky()]);

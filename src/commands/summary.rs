@@ -264,8 +264,28 @@ fn write_table(
             thousands(t.untimed_requests)
         )?;
     }
+    if let Some(lo) = r.left_out.as_ref().filter(|lo| lo.before + lo.after > 0) {
+        let bound = |b: &Option<String>| b.clone().unwrap_or_else(|| "-".to_owned());
+        writeln!(
+            out,
+            "  {} events left out by the window ({} to {}): {} before it, {} after it; the log's times run {} to {}",
+            p.yellow(&thousands(lo.before + lo.after)),
+            bound(&lo.since),
+            bound(&lo.until),
+            thousands(lo.before),
+            thousands(lo.after),
+            bound(&lo.earliest),
+            bound(&lo.latest),
+        )?;
+    }
     writeln!(out)?;
-    if r.groups.is_empty() && t.requests == 0 {
+    let window_emptied = r.left_out.as_ref().is_some_and(|lo| lo.before + lo.after > 0);
+    if t.requests == 0 && window_emptied {
+        writeln!(
+            out,
+            "No requests in the window, so no failures counted (the window left events out: see above)."
+        )?;
+    } else if r.groups.is_empty() && t.requests == 0 {
         writeln!(out, "No requests recognised, so no failures counted.")?;
     } else if r.groups.is_empty() {
         writeln!(out, "No failures.")?;

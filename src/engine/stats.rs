@@ -232,6 +232,7 @@ pub struct Summary {
     /// How many events carried a usable time, status and code: what shows
     /// that a profile reads a source, or that it does not.
     pub recognized: Recognized,
+    pub left_out: LeftOut,
 }
 
 /// `--since` / `--until`: events timed outside the window are left out.
@@ -243,7 +244,58 @@ pub struct TimeWindow {
     pub until: Option<Nanos>,
 }
 
+/// What a `--since`/`--until` window left out, and where the timed events
+/// lay, so an empty answer says why.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LeftOut {
+    pub before: u64,
+    pub after: u64,
+    /// Of every timed event, inside the window or not.
+    pub earliest: Option<Nanos>,
+    pub latest: Option<Nanos>,
+}
+
+impl LeftOut {
+    fn saw(&mut self, window: &TimeWindow, ts: Option<Nanos>, inside: bool) {
+        let Some(t) = ts else { return };
+        self.earliest = Some(self.earliest.map_or(t, |e| e.min(t)));
+        self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
+        if !inside {
+            if window.since.is_some_and(|s| t < s) {
+                self.before += 1;
+            } else {
+                self.after += 1;
+            }
+        }
+    }
+
+    fn merge(&mut self, o: &LeftOut) {
+        self.before += o.before;
+        self.after += o.after;
+        for t in [o.earliest, o.latest].into_iter().flatten() {
+            self.earliest = Some(self.earliest.map_or(t, |e| e.min(t)));
+            self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LeftOutReport {
+    /// Events timed before `since`, and at or after `until`.
+    pub before: u64,
+    pub after: u64,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// The earliest and latest times of all timed events read.
+    pub earliest: Option<String>,
+    pub latest: Option<String>,
+}
+
 impl TimeWindow {
+    pub fn is_set(&self) -> bool {
+        self.since.is_some() || self.until.is_some()
+    }
+
     pub fn contains(&self, ts: Option<Nanos>) -> bool {
         match ts {
             None => true,
@@ -263,6 +315,7 @@ impl Summary {
             filter: None,
             keep_groups: true,
             recognized: Recognized::default(),
+            left_out: LeftOut::default(),
         }
     }
 
@@ -317,7 +370,11 @@ impl Summary {
 
     /// Counts one event; says whether it was counted (not outside the window).
     pub fn add_record(&mut self, r: &Record<'_>) -> bool {
-        if !self.window.contains(r.ts) {
+        let inside = self.window.contains(r.ts);
+        if self.window.is_set() {
+            self.left_out.saw(&self.window, r.ts, inside);
+        }
+        if !inside {
             return false;
         }
         if let Some(i) = self.insights.as_mut() {
@@ -331,6 +388,9 @@ impl Summary {
     /// rankings; says whether it was counted (not outside the window).
     pub fn count_event(&mut self, ts: Option<Nanos>, status: Option<u16>, code: Option<&str>) -> bool {
         let inside = self.window.contains(ts);
+        if self.window.is_set() {
+            self.left_out.saw(&self.window, ts, inside);
+        }
         if inside {
             self.add_event(ts, status, code);
         }
@@ -368,6 +428,7 @@ impl Summary {
     }
 
     pub fn merge(&mut self, o: &Summary) {
+        self.left_out.merge(&o.left_out);
         self.totals.merge(&o.totals);
         self.recognized.merge(&o.recognized);
         self.groups.merge(&o.groups);
@@ -393,6 +454,14 @@ impl Summary {
             top_server_errors: ins.map(|i| TopReport::of(&i.server_errors, upstreams.as_ref(), TOP_N)),
             spikes: spikes::find(&buckets, self.buckets.secs()),
             retry_after_offenders: ins.map(|i| i.retry_offenders().into_iter().take(TOP_N).collect()),
+            left_out: self.window.is_set().then(|| LeftOutReport {
+                before: self.left_out.before,
+                after: self.left_out.after,
+                since: self.window.since.map(format_utc),
+                until: self.window.until.map(format_utc),
+                earliest: self.left_out.earliest.map(format_utc),
+                latest: self.left_out.latest.map(format_utc),
+            }),
             totals: self.totals,
             recognized: RecognizedReport {
                 events: self.totals.events,
@@ -465,6 +534,9 @@ pub struct SummaryReport {
     pub spikes: Vec<Spike>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_offenders: Option<Vec<RetryOffender>>,
+    /// With `--since`/`--until`: what the window left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_out: Option<LeftOutReport>,
 }
 
 /// Per canonical field, how many events carried it: exact over every
