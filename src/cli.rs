@@ -164,11 +164,12 @@ pub struct RangeArgs {
     #[arg(long, value_name = "N")]
     pub lines: Option<u64>,
     /// Leave out events timed before this: a duration back from now (30m,
-    /// 2h) or an RFC 3339 time. Lines without a timestamp are kept.
-    #[arg(long, value_name = "TIME")]
+    /// 2h), a date (2026-11-24, its midnight UTC) or an RFC 3339 time.
+    /// Lines without a timestamp are kept.
+    #[arg(long, value_name = "TIME", value_parser = check_time)]
     pub since: Option<String>,
     /// Leave out events timed at or after this (same forms as --since).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", value_parser = check_time)]
     pub until: Option<String>,
     /// Count only the lines that match: status>=500, status=429,
     /// code=rate_limit_exceeded, code!=not_found, key=key_0007,
@@ -224,10 +225,10 @@ pub struct ShowArgs {
     #[arg(long, value_parser = parse_filter, value_name = "EXPR")]
     pub filter: Option<Filter>,
     /// Leave out entries timed before this (30m, 2h or an RFC 3339 time).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", value_parser = check_time)]
     pub since: Option<String>,
     /// Leave out entries timed at or after this.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", value_parser = check_time)]
     pub until: Option<String>,
     #[command(flatten)]
     pub mapping: MappingArgs,
@@ -235,14 +236,17 @@ pub struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub struct CodesArgs {
-    /// Print the catalog as a JSON list.
+    /// Print the catalog as a JSON list (with CODE, that code's object).
     #[arg(long)]
     pub json: bool,
+    /// Look up one code (rate_limit_exceeded, not_found, ...).
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// File to write (overwritten).
+    /// File to write (overwritten), or - for standard output.
     #[arg(value_name = "OUT")]
     pub out: std::path::PathBuf,
     /// Number of HTTP requests to write (other lines come on top).
@@ -268,6 +272,13 @@ pub struct GenerateArgs {
 
 fn parse_filter(s: &str) -> Result<Filter, String> {
     Filter::parse(s).map_err(|e| e.to_string())
+}
+
+/// A --since/--until value, checked when the flags are read (so a bad one
+/// exits like any bad flag); it is resolved against the clock later.
+fn check_time(s: &str) -> Result<String, String> {
+    wontopos_logs::engine::time::parse_time_arg(s, wontopos_logs::engine::time::now_nanos())
+        .map(|_| s.to_owned())
 }
 
 fn parse_bucket(s: &str) -> Result<i64, String> {

@@ -511,3 +511,41 @@ fn summary_reads_a_named_pipe() {
     let got: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!((got["requests"].clone(), got["server_errors"].clone()), (1000.into(), 100.into()));
 }
+
+/// Issue 13, item 16: `generate -` writes to stdout, not to a file named `-`.
+#[test]
+fn generate_to_stdout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out =
+        bin().current_dir(dir.path()).args(["generate", "-", "--requests", "20"]).output().expect("run");
+    assert!(out.status.success());
+    assert!(!dir.path().join("-").exists(), "no file named -");
+    let lines = String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("\"status\"")).count();
+    assert_eq!(lines, 20);
+}
+
+/// Issue 13, item 16: one code is looked up; an unknown one is a clear error.
+#[test]
+fn codes_looks_up_one_code() {
+    let out = bin().args(["codes", "not_found"]).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("not_found") && text.contains("404"), "{text}");
+    assert!(!text.contains("rate_limit_exceeded"), "only the one code: {text}");
+    let one = json(&["codes", "--json", "rate_limit_exceeded"]);
+    assert_eq!(one["status"], 429, "{one}");
+    one_line_error(&["codes", "no_such_code"], "no_such_code");
+}
+
+/// Issue 13, item 16: a date alone is a time (its midnight, UTC), and a bad
+/// --since exits 2 like a bad --bucket.
+#[test]
+fn since_takes_a_date_and_bad_values_exit_like_other_bad_flags() {
+    let got = json(&["summary", "--json", "--since", "2026-11-25", &tricky()]);
+    assert_eq!(got["requests"], 2, "only the untimed requests: {got}");
+    let all = json(&["summary", "--json", "--since", "2026-11-24", &tricky()]);
+    assert_eq!(all["requests"], 20);
+    let bad_since = bin().args(["summary", "--since", "zz", &tricky()]).output().expect("run");
+    let bad_bucket = bin().args(["summary", "--bucket", "7q", &tricky()]).output().expect("run");
+    assert_eq!(bad_since.status.code(), bad_bucket.status.code());
+}

@@ -9,6 +9,26 @@ use crate::cli::CodesArgs;
 
 pub fn run(args: &CodesArgs) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::new(io::stdout().lock());
+    if let Some(code) = &args.code {
+        let Some(doc) = CATALOG.iter().find(|d| d.code == code.as_str()) else {
+            let known: Vec<&str> = CATALOG.iter().map(|d| d.code).collect();
+            anyhow::bail!(
+                "{}: not a documented error code; the catalog has {}",
+                wontopos_logs::engine::sanitize::sanitize(code),
+                known.join(", ")
+            );
+        };
+        if args.json {
+            jsonout::write_pretty(&mut out, doc)?;
+        } else {
+            let p = Paint::for_stdout();
+            writeln!(out, "{}  {}  ({} error)", p.bold(doc.code), doc.status, doc.category.as_str())?;
+            writeln!(out, "  {}", doc.description)?;
+            writeln!(out, "  fix: {}", doc.resolution)?;
+        }
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.json {
         jsonout::write_pretty(&mut out, &CATALOG[..])?;
     } else {

@@ -367,11 +367,23 @@ pub fn parse_time_arg(s: &str, now: Nanos) -> Result<Nanos, String> {
     if let Some(t) = parse_rfc3339(s.trim()) {
         return Ok(t);
     }
-    if s.trim().starts_with(|c: char| c.is_ascii_digit()) && !s.contains('-') && !s.contains(':') {
-        let secs = parse_duration_secs(s)?;
-        return Ok(now - secs * 1_000_000_000);
+    let t = s.trim();
+    // A date alone is its midnight, UTC.
+    if t.len() == 10 && t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-' {
+        if let Some(midnight) = parse_rfc3339(&format!("{t}T00:00:00Z")) {
+            return Ok(midnight);
+        }
     }
-    Err(format!("'{s}' is neither a duration such as 30m nor an RFC 3339 time such as 2026-11-24T13:00:00Z"))
+    if t.starts_with(|c: char| c.is_ascii_digit()) && !t.contains('-') && !t.contains(':') {
+        let secs = parse_duration_secs(t)?;
+        return secs
+            .checked_mul(1_000_000_000)
+            .and_then(|back| now.checked_sub(back))
+            .ok_or_else(|| format!("'{s}' reaches back further than a time can be"));
+    }
+    Err(format!(
+        "'{s}' is neither a duration such as 30m, a date such as 2026-11-24, nor an RFC 3339 time such as 2026-11-24T13:00:00Z"
+    ))
 }
 
 pub fn now_nanos() -> Nanos {
