@@ -1,7 +1,7 @@
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use wontopos_logs::engine::catalog::{ErrorDoc, CATALOG};
+use wontopos_logs::engine::catalog::{self, ErrorDoc, CATALOG};
 use wontopos_logs::engine::jsonout;
 
 use super::paint::{fit, Paint};
@@ -10,7 +10,7 @@ use crate::cli::CodesArgs;
 pub fn run(args: &CodesArgs) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::new(io::stdout().lock());
     if let Some(code) = &args.code {
-        let Some(doc) = CATALOG.iter().find(|d| d.code == code.as_str()) else {
+        let Some(doc) = catalog::lookup(code) else {
             let known: Vec<&str> = CATALOG.iter().map(|d| d.code).collect();
             anyhow::bail!(
                 "{}: not a documented error code; the catalog has {}",

@@ -53,24 +53,26 @@ impl<V: Default> Capped<V> {
     /// The value's entry, made if there is room or its hash beats the
     /// largest kept; `evicted` gets what had to make way.
     fn slot(&mut self, key: &str, mut evicted: impl FnMut(V)) -> Slot<'_, V> {
+        // Below the cap (nearly always) one lookup does it.
+        if self.map.len() < self.cap {
+            return Slot::Kept(self.map.entry_ref(key).or_default());
+        }
         if self.map.contains_key(key) {
             return Slot::Kept(self.map.get_mut(key).expect("just seen"));
         }
-        if self.map.len() >= self.cap {
-            if self.by_hash.is_empty() {
-                self.by_hash = self.map.keys().map(|k| (value_hash(k), k.clone())).collect();
-            }
-            let h = value_hash(key);
-            match self.by_hash.peek() {
-                Some((top, _)) if h < *top => {
-                    let (_, out) = self.by_hash.pop().expect("peeked");
-                    if let Some(v) = self.map.remove(&out) {
-                        evicted(v);
-                    }
-                    self.by_hash.push((h, key.into()));
+        if self.by_hash.is_empty() {
+            self.by_hash = self.map.keys().map(|k| (value_hash(k), k.clone())).collect();
+        }
+        let h = value_hash(key);
+        match self.by_hash.peek() {
+            Some((top, _)) if h < *top => {
+                let (_, out) = self.by_hash.pop().expect("peeked");
+                if let Some(v) = self.map.remove(&out) {
+                    evicted(v);
                 }
-                _ => return Slot::Left,
+                self.by_hash.push((h, key.into()));
             }
+            _ => return Slot::Left,
         }
         Slot::Kept(self.map.entry_ref(key).or_default())
     }

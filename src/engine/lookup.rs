@@ -35,22 +35,35 @@ pub fn find_request(sources: &[ProfiledSource], id: &str) -> Result<Vec<Entry>, 
     if id.is_empty() {
         return Ok(Vec::new());
     }
-    let finder = memmem::Finder::new(id.as_bytes());
-    let found = find_with(sources, |hay| finder.find(hay), |found| found == id)?;
-    if !found.is_empty() && !may_be_escaped(id) {
-        return Ok(found);
+    if !may_be_escaped(id) {
+        let finder = memmem::Finder::new(id.as_bytes());
+        let found = find_with(sources, |hay| finder.find(hay), |found| found == id)?;
+        if !found.is_empty() {
+            return Ok(found);
+        }
     }
-    // The log may have written the id with JSON escapes (`req_a\/2`,
-    // `req_\u0041BC`): look at the lines holding the longest part no
-    // encoder escapes, or any `\u` escape, and compare the parsed ids. A
-    // superset of the byte search's finds.
-    let plain = memmem::Finder::new(longest_plain_run(id).as_bytes());
-    let escape = memmem::Finder::new(b"\\u");
-    let either = |hay: &[u8]| match (plain.find(hay), escape.find(hay)) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    find_with(sources, either, |found| found == id)
+    // The escaped search finds a superset of the byte search: an id that
+    // may be escaped goes to it at once.
+    find_escaped(sources, &[id])
+}
+
+/// The log may have written the ids with JSON escapes (`req_a\/2`,
+/// `req_\u0041BC`): look at the lines holding the longest part of an id no
+/// encoder escapes, or any `\u` escape, and compare the parsed ids.
+fn find_escaped(sources: &[ProfiledSource], ids: &[&str]) -> Result<Vec<Entry>, InputError> {
+    let mut needles: Vec<&str> = ids.iter().map(|id| longest_plain_run(id)).collect();
+    needles.push("\\u");
+    let candidates = any_of(&needles);
+    find_with(sources, |hay| candidates.find(hay).map(|m| m.start()), |found| ids.contains(&found))
+}
+
+/// One search for any of `needles`, taken as bytes.
+fn any_of(needles: &[&str]) -> regex::bytes::Regex {
+    let alternatives: Vec<String> = needles.iter().map(|n| regex::escape(n)).collect();
+    // Escaped literals always compile; a size limit could refuse a huge set,
+    // and then any line is a candidate (the parsed ids still decide).
+    regex::bytes::Regex::new(&alternatives.join("|"))
+        .unwrap_or_else(|_| regex::bytes::Regex::new("").expect("empty"))
 }
 
 /// Whether a JSON encoder may have written `id` other than byte for byte.
@@ -90,13 +103,16 @@ pub fn find_requests(
         by_id.entry(id).or_default().push(entry);
     }
     // Ids the byte search may have missed (written with JSON escapes) are
-    // looked for one by one, as `show` does.
-    for id in ids {
-        if may_be_escaped(id) || !by_id.contains_key(id) {
-            let found = find_request(sources, id)?;
-            if !found.is_empty() {
-                by_id.insert(id.to_owned(), found);
-            }
+    // looked for as `show` does, all in one more pass.
+    let escaped: Vec<&str> =
+        ids.iter().copied().filter(|id| may_be_escaped(id) || !by_id.contains_key(*id)).collect();
+    if !escaped.is_empty() {
+        for id in &escaped {
+            by_id.remove(*id);
+        }
+        for entry in find_escaped(sources, &escaped)? {
+            let id = entry.record.request_id.as_deref().unwrap_or_default().to_owned();
+            by_id.entry(id).or_default().push(entry);
         }
     }
     Ok(by_id)

@@ -256,10 +256,14 @@ pub struct LeftOut {
 }
 
 impl LeftOut {
-    fn saw(&mut self, window: &TimeWindow, ts: Option<Nanos>, inside: bool) {
-        let Some(t) = ts else { return };
+    fn widen(&mut self, t: Nanos) {
         self.earliest = Some(self.earliest.map_or(t, |e| e.min(t)));
         self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
+    }
+
+    fn saw(&mut self, window: &TimeWindow, ts: Option<Nanos>, inside: bool) {
+        let Some(t) = ts else { return };
+        self.widen(t);
         if !inside {
             if window.since.is_some_and(|s| t < s) {
                 self.before += 1;
@@ -273,8 +277,7 @@ impl LeftOut {
         self.before += o.before;
         self.after += o.after;
         for t in [o.earliest, o.latest].into_iter().flatten() {
-            self.earliest = Some(self.earliest.map_or(t, |e| e.min(t)));
-            self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
+            self.widen(t);
         }
     }
 }
@@ -370,11 +373,7 @@ impl Summary {
 
     /// Counts one event; says whether it was counted (not outside the window).
     pub fn add_record(&mut self, r: &Record<'_>) -> bool {
-        let inside = self.window.contains(r.ts);
-        if self.window.is_set() {
-            self.left_out.saw(&self.window, r.ts, inside);
-        }
-        if !inside {
+        if !self.in_window(r.ts) {
             return false;
         }
         if let Some(i) = self.insights.as_mut() {
@@ -387,12 +386,18 @@ impl Summary {
     /// Counts an event by the fields counting reads, for a summary without
     /// rankings; says whether it was counted (not outside the window).
     pub fn count_event(&mut self, ts: Option<Nanos>, status: Option<u16>, code: Option<&str>) -> bool {
+        let inside = self.in_window(ts);
+        if inside {
+            self.add_event(ts, status, code);
+        }
+        inside
+    }
+
+    /// Whether `ts` is inside the window; what it leaves out is counted.
+    fn in_window(&mut self, ts: Option<Nanos>) -> bool {
         let inside = self.window.contains(ts);
         if self.window.is_set() {
             self.left_out.saw(&self.window, ts, inside);
-        }
-        if inside {
-            self.add_event(ts, status, code);
         }
         inside
     }

@@ -98,17 +98,7 @@ impl Open {
     /// came between two reads). Then reading goes on where it was, and the
     /// hole's length is returned.
     fn hole_under_what_was_read(&mut self) -> io::Result<Option<u64>> {
-        let mut hole = 0u64;
-        let mut probe = vec![0u8; NUL_PROBE];
-        while hole < self.pos {
-            let want = usize::try_from((self.pos - hole).min(NUL_PROBE as u64)).unwrap_or(NUL_PROBE);
-            let n = self.file.read_at(&mut probe[..want], hole)?;
-            let run = probe[..n].iter().position(|&b| b != 0).unwrap_or(n);
-            hole += run as u64;
-            if run < want {
-                break;
-            }
-        }
+        let (hole, _) = nul_run(&self.file, 0, self.pos)?;
         if hole == 0 {
             return Ok(None);
         }
@@ -120,10 +110,7 @@ impl Open {
         if self.file.read_exact_at(&mut now, hole).is_err() || now != self.tail[self.tail.len() - after..] {
             return Ok(None);
         }
-        let keep = self.pos.min(TAIL_BYTES as u64);
-        let mut tail = vec![0u8; usize::try_from(keep).unwrap_or(0)];
-        self.file.read_exact_at(&mut tail, self.pos - keep)?;
-        self.tail = tail;
+        self.tail = tail_before(&self.file, self.pos)?;
         self.head.clear();
         self.head_from_start = false;
         Ok(Some(hole))
@@ -146,25 +133,19 @@ impl Open {
     /// Skips the NUL bytes at the read offset, while in a hole. Returns how
     /// many were skipped.
     fn skip_nul_hole(&mut self) -> io::Result<u64> {
-        let mut skipped = 0;
-        let mut probe = vec![0u8; NUL_PROBE];
-        while self.in_nul_hole && self.splitter.pending() == 0 {
-            let n = self.file.read_at(&mut probe, self.pos)?;
-            if n == 0 {
-                break;
-            }
-            let run = probe[..n].iter().position(|&b| b != 0).unwrap_or(n);
-            if run < n {
-                self.in_nul_hole = false;
-            }
-            if run > 0 {
-                self.pos += run as u64;
-                skipped += run as u64;
-                self.splitter.skip(run as u64);
-                self.file.seek(SeekFrom::Start(self.pos))?;
-            }
+        if !self.in_nul_hole || self.splitter.pending() > 0 {
+            return Ok(0);
         }
-        Ok(skipped)
+        let (run, ended) = nul_run(&self.file, self.pos, u64::MAX)?;
+        // Ended by a byte that is not NUL: the hole is over. Ended by the
+        // file's end: more NUL bytes may still come.
+        self.in_nul_hole = !ended;
+        if run > 0 {
+            self.pos += run;
+            self.splitter.skip(run);
+            self.file.seek(SeekFrom::Start(self.pos))?;
+        }
+        Ok(run)
     }
 
     /// Reads what the file has now; lines go to `emit`.
@@ -322,11 +303,10 @@ impl FileState {
                 }
             }
         }
-        let name = self.name.clone();
-        if let Some(cur) = self.current.as_mut() {
-            if let Err(e) = cur.catch_up(i, &name, handler) {
-                self.report(i, handler, format!("{name}: read failed: {e}; retrying"));
-            }
+        let read = self.current.as_mut().map(|cur| cur.catch_up(i, &self.name, handler));
+        if let Some(Err(e)) = read {
+            let text = format!("{}: read failed: {e}; retrying", self.name);
+            self.report(i, handler, text);
         }
     }
 
@@ -442,6 +422,34 @@ impl FileState {
     }
 }
 
+/// The length of the run of NUL bytes at `from`, looked at up to `limit`,
+/// and whether a byte that is not NUL ended it.
+fn nul_run(file: &File, from: u64, limit: u64) -> io::Result<(u64, bool)> {
+    let mut run = 0u64;
+    let mut probe = vec![0u8; NUL_PROBE];
+    while from + run < limit {
+        let want = usize::try_from((limit - from - run).min(NUL_PROBE as u64)).unwrap_or(NUL_PROBE);
+        let n = file.read_at(&mut probe[..want], from + run)?;
+        let zeros = probe[..n].iter().position(|&b| b != 0);
+        run += zeros.unwrap_or(n) as u64;
+        if zeros.is_some() {
+            return Ok((run, true));
+        }
+        if n < want {
+            break;
+        }
+    }
+    Ok((run, false))
+}
+
+/// The last [`TAIL_BYTES`] (or fewer) bytes of `file` before `pos`.
+fn tail_before(file: &File, pos: u64) -> io::Result<Vec<u8>> {
+    let keep = pos.min(TAIL_BYTES as u64);
+    let mut tail = vec![0u8; usize::try_from(keep).unwrap_or(0)];
+    file.read_exact_at(&mut tail, pos - keep)?;
+    Ok(tail)
+}
+
 /// Opens the file at `path` where `start` says. Its identity is taken from
 /// the open descriptor: the path may have changed since it was looked at.
 fn open_at_start(path: &Path, start: StartAt) -> io::Result<Open> {
@@ -452,8 +460,6 @@ fn open_at_start(path: &Path, start: StartAt) -> io::Result<Open> {
         StartAt::LastLines(n) => last_lines_offset(&mut file, n)?,
         StartAt::At { offset, line } => (offset, line),
     };
-    let keep = pos.min(TAIL_BYTES as u64);
-    let mut tail = vec![0u8; usize::try_from(keep).unwrap_or(0)];
-    file.read_exact_at(&mut tail, pos - keep)?;
+    let tail = tail_before(&file, pos)?;
     Open::at(file, ident, pos, number, tail)
 }
